@@ -33,3 +33,27 @@ def group_send_now(group: str, message: dict[str, Any]) -> None:
 def publish_on_commit(group: str, message: dict[str, Any]) -> None:
     """Send ``message`` to the channel-layer ``group`` once the current transaction commits."""
     transaction.on_commit(partial(group_send_now, group, dict(message)))
+
+
+def loop_group(loop_id: int) -> str:
+    return f"loop-{loop_id}"
+
+
+def team_group(workteam_id: int) -> str:
+    """Workers of a team: work became available / was withdrawn."""
+    return f"team-{workteam_id}"
+
+
+def worker_group(user_id: int) -> str:
+    """One worker's sessions: their lease was withdrawn or expired."""
+    return f"worker-{user_id}"
+
+
+def org_group(organization_id: int) -> str:
+    """An organization's dashboards (team leads, engineers): progress and loop changes."""
+    return f"org-{organization_id}"
+
+
+def event_message(event: str, data: dict[str, Any]) -> dict[str, Any]:
+    """The one message shape on every group: consumers forward ``event`` and ``data`` as JSON."""
+    return {"type": "loupe.event", "event": event, "data": data}
