@@ -57,3 +57,23 @@ def org_group(organization_id: int) -> str:
 def event_message(event: str, data: dict[str, Any]) -> dict[str, Any]:
     """The one message shape on every group: consumers forward ``event`` and ``data`` as JSON."""
     return {"type": "loupe.event", "event": event, "data": data}
+
+
+def loop_status_changed(loop: Any) -> None:
+    """Call inside the transaction that moved ``loop`` to Completed, Failed or Stopped: on commit,
+    the organization's dashboards hear ``loop.status``. (The results service extends this with
+    output writing, EventBridge-shaped events and webhooks.)"""
+    publish_on_commit(
+        org_group(loop.organization_id),
+        event_message(
+            "loop.status",
+            {
+                "loop": loop.name,
+                "loop_id": loop.pk,
+                "flow_definition_id": loop.flow_definition_id,
+                "status": loop.status,
+                "failure_code": loop.failure_code,
+                "failure_reason": loop.failure_reason,
+            },
+        ),
+    )
