@@ -210,11 +210,8 @@ def loop_start(
         content_classifiers=content_classifiers,
         activation_results=activation_results,
     )
-    existing = _existing(organization, start.name)
-    if existing is not None:
-        if _same_request(existing, start):
-            return existing, False
-        raise _conflict(start.name)
+    # No read first: the unique (organization, name) constraint decides, so the common case is
+    # one insert per table, and a retry or a conflict is told apart after the failed insert.
     loop, tasks = loop_build(organization=organization, start=start)
     try:
         with transaction.atomic():
@@ -223,7 +220,6 @@ def loop_start(
             flow_still_active_or_raise(flow_id=start.flow.pk)
             loop_announce(loops=[loop])
     except IntegrityError:
-        # Another request with the same name committed between our read and our insert.
         existing = _existing(organization, start.name)
         if existing is None:
             raise
