@@ -32,7 +32,8 @@ def test_start_creates_the_loop_and_task_count_open_tasks(org: Org) -> None:
     loop.refresh_from_db()
     assert loop.status == HumanLoopStatus.IN_PROGRESS
     assert loop.arn == f"arn:aws:sagemaker:{org.region}:{org.account_id}:human-loop/review-1"
-    assert loop.task_count == 3 and loop.content_classifiers == ["FreeOfAdultContent"]
+    assert loop.task_count == 3
+    assert loop.content_classifiers == ["FreeOfAdultContent"]
     tasks = list(Task.objects.filter(loop=loop).order_by("index"))
     assert [(t.index, t.status, t.flow_definition_id) for t in tasks] == [(i, "open", flow.pk) for i in range(3)]
 
@@ -43,7 +44,8 @@ def test_same_name_same_input_returns_the_existing_loop(org: Org) -> None:
     # when
     again, created = _start(org, flow)
     # then
-    assert not created and again.pk == first.pk
+    assert not created
+    assert again.pk == first.pk
     assert Task.objects.filter(loop=first).count() == 2
 
 
@@ -52,7 +54,8 @@ def test_same_name_other_input_is_a_conflict_and_writes_nothing(org: Org) -> Non
     _start(org, flow)
     with pytest.raises(Conflict):
         _start(org, flow, content='{"text": "other"}')
-    assert HumanLoop.objects.count() == 1 and Task.objects.count() == 1
+    assert HumanLoop.objects.count() == 1
+    assert Task.objects.count() == 1
 
 
 @pytest.mark.parametrize(
@@ -73,7 +76,8 @@ def test_bad_start_is_refused_and_leaves_nothing(org: Org, kwargs: dict, field: 
         _start(org, flow, **kwargs)
     assert info.value.field == field
     assert "validation error detected" in info.value.message
-    assert HumanLoop.objects.count() == 0 and Task.objects.count() == 0
+    assert HumanLoop.objects.count() == 0
+    assert Task.objects.count() == 0
 
 
 def test_input_at_the_size_limit_is_accepted(org: Org) -> None:
@@ -81,7 +85,8 @@ def test_input_at_the_size_limit_is_accepted(org: Org) -> None:
     content = json.dumps({"x": "a" * (3_145_728 - 9)})
     assert len(content) == 3_145_728
     loop, created = _start(org, flow, content=content)
-    assert created and len(loop.input_content) == 3_145_728
+    assert created
+    assert len(loop.input_content) == 3_145_728
 
 
 def test_flow_of_another_org_or_unknown_is_invalid_input(org: Org, other_org: Org) -> None:
@@ -115,7 +120,8 @@ def test_validate_start_alone_writes_nothing_and_caches_flows(org: Org, django_a
         v = loop_validate_start(
             organization=org.organization, name="b", flow_definition_arn=flow.arn, input_content="{}", flows=cache
         )
-    assert v.flow.pk == flow.pk and HumanLoop.objects.count() == 0
+    assert v.flow.pk == flow.pk
+    assert HumanLoop.objects.count() == 0
 
 
 @pytest.mark.parametrize("task_count", [1, 3])
@@ -134,7 +140,8 @@ def test_stop_without_held_task_stops_at_once_and_closes_tasks(org: Org) -> None
     # then
     assert stopped.status == HumanLoopStatus.STOPPED
     loop.refresh_from_db()
-    assert loop.status == "Stopped" and loop.completed_at is not None
+    assert loop.status == "Stopped"
+    assert loop.completed_at is not None
     assert set(Task.objects.filter(loop=loop).values_list("status", flat=True)) == {TaskStatus.CLOSED}
 
 
@@ -174,7 +181,8 @@ def test_delete_only_terminal_loops(org: Org) -> None:
         loop_delete(organization=org.organization, name=loop.name)
     # the name is free again
     again, created = _start(org, flow, name=loop.name, content='{"other": 1}')
-    assert created and again.pk != loop.pk
+    assert created
+    assert again.pk != loop.pk
 
 
 def test_stop_and_delete_of_another_orgs_loop_is_not_found(org: Org, other_org: Org) -> None:
