@@ -16,7 +16,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
-from flows import events, validation
+from flows import events, locks, validation
 from flows.arns import PUBLIC_CROWD_ACCOUNT
 from flows.errors import InUse, InvalidInput, NotFound
 from flows.models import (
@@ -274,7 +274,8 @@ def flow_definition_delete(*, organization: Organization, name: Any) -> FlowDefi
             f"Flow definition {name} is {flow.status}: only an Active flow definition can be deleted.",
             field="flowDefinitionName",
         )
-    with transaction.atomic():
+    with locks.write_transaction():
+        locks.lock_flows([flow.pk])
         moved = FlowDefinition.objects.filter(pk=flow.pk, status=FlowDefinitionStatus.ACTIVE).update(
             status=FlowDefinitionStatus.DELETING
         )
@@ -299,7 +300,7 @@ def flow_definition_delete(*, organization: Organization, name: Any) -> FlowDefi
             for loop in untouched:
                 loop.status = HumanLoopStatus.STOPPED
                 events.loop_status_changed(loop)
-    with transaction.atomic():
+    with locks.write_transaction():
         if _remove_if_done(flow):
             flow.deleted_at = timezone.now()
     return flow
@@ -311,6 +312,6 @@ def flow_definitions_reap() -> int:
     for flow in FlowDefinition.objects.select_related("organization").filter(
         status=FlowDefinitionStatus.DELETING, deleted_at__isnull=True
     ):
-        with transaction.atomic():
+        with locks.write_transaction():
             done += _remove_if_done(flow)
     return done

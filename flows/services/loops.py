@@ -11,10 +11,10 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError
 from django.utils import timezone
 
-from flows import events, validation
+from flows import events, locks, validation
 from flows.errors import Conflict, InvalidInput, NotFound, WrongState
 from flows.models import (
     TERMINAL_STATUSES,
@@ -214,7 +214,7 @@ def loop_start(
     # one insert per table, and a retry or a conflict is told apart after the failed insert.
     loop, tasks = loop_build(organization=organization, start=start)
     try:
-        with transaction.atomic():
+        with locks.write_transaction():
             loop.save(force_insert=True)
             Task.objects.bulk_create(tasks)
             flow_still_active_or_raise(flow_id=start.flow.pk)
@@ -237,12 +237,8 @@ def loop_get(*, organization: Organization, name: str) -> HumanLoop:
     return loop
 
 
-def _close_open_tasks(loop: HumanLoop) -> int:
-    return Task.objects.filter(loop=loop, status=TaskStatus.OPEN).update(status=TaskStatus.CLOSED)
-
-
-def _status_changed(loop: HumanLoop) -> None:
-    events.loop_status_changed(loop)
+def _close_open_tasks(loop_ids: list[int]) -> int:
+    return Task.objects.filter(loop_id__in=loop_ids, status=TaskStatus.OPEN).update(status=TaskStatus.CLOSED)
 
 
 def loop_stop(*, organization: Organization, name: str) -> HumanLoop:
@@ -250,31 +246,30 @@ def loop_stop(*, organization: Organization, name: str) -> HumanLoop:
     loop becomes Stopped; otherwise Stopping, and the work service stops it once the held tasks
     end. A loop already Stopping or terminal is returned unchanged (stopping is idempotent).
 
-    Concurrency: the loop row is moved only from InProgress (a conditional UPDATE, so a
-    completion committed meanwhile wins), and open tasks are closed by an UPDATE that skips any
-    task a concurrent claim has leased; the held count is read after both.
+    Locks the loop, then its open and leased tasks (``flows.locks`` order), so a concurrent claim,
+    submit or completion is seen whole.
     """
     validation.human_loop_name(name)
     loop = loop_get(organization=organization, name=name)
     if loop.status != HumanLoopStatus.IN_PROGRESS:
         return loop
-    with transaction.atomic():
-        moved = HumanLoop.objects.filter(pk=loop.pk, status=HumanLoopStatus.IN_PROGRESS).update(
-            status=HumanLoopStatus.STOPPING
-        )
-        if not moved:
+    with locks.write_transaction():
+        locked = locks.lock_loops([loop.pk])
+        if not locked or locked[0].status != HumanLoopStatus.IN_PROGRESS or locked[0].deleted_at is not None:
             loop.refresh_from_db()
             return loop
-        _close_open_tasks(loop)
-        held = Task.objects.filter(loop=loop, status=TaskStatus.LEASED).exists()
-        if held:
+        loop = locked[0]
+        loop.organization = organization
+        tasks = locks.lock_tasks_of_loops([loop.pk], statuses=[TaskStatus.OPEN, TaskStatus.LEASED])
+        _close_open_tasks([loop.pk])
+        if any(t.status == TaskStatus.LEASED for t in tasks):
             loop.status = HumanLoopStatus.STOPPING
+            loop.save(update_fields=["status"])
         else:
-            now = timezone.now()
-            HumanLoop.objects.filter(pk=loop.pk).update(status=HumanLoopStatus.STOPPED, completed_at=now)
             loop.status = HumanLoopStatus.STOPPED
-            loop.completed_at = now
-            _status_changed(loop)
+            loop.completed_at = timezone.now()
+            loop.save(update_fields=["status", "completed_at"])
+            events.loop_status_changed(loop)
     return loop
 
 
@@ -289,10 +284,10 @@ def loop_delete(*, organization: Organization, name: str) -> None:
             "Stop it first.",
             field="humanLoopName",
         )
-    with transaction.atomic():
+    with locks.write_transaction():
         deleted = HumanLoop.objects.filter(
             pk=loop.pk, deleted_at__isnull=True, status__in=list(TERMINAL_STATUSES)
         ).update(deleted_at=timezone.now())
         if not deleted:
             raise NotFound(f"Human loop {name} does not exist.", field="humanLoopName")
-        _close_open_tasks(loop)
+        _close_open_tasks([loop.pk])
