@@ -239,5 +239,9 @@ LOGGING = {
 LOUPE_HTTP_THREADS = env.int("LOUPE_HTTP_THREADS", default=16)
 #: Callables run every LOUPE_HOUSEKEEPING_INTERVAL seconds by `manage.py serve` (and by
 #: `manage.py housekeeping` in the scale-out layout).
-LOUPE_HOUSEKEEPING: list[str] = []
+LOUPE_HOUSEKEEPING: list[str] = [
+    "flows.services.work.leases_expire",
+    "flows.services.work.loops_expire",
+    "flows.services.work.loops_stopping_settle",
+]
 LOUPE_HOUSEKEEPING_INTERVAL = env.float("LOUPE_HOUSEKEEPING_INTERVAL", default=2.0)

@@ -1,0 +1,150 @@
+"""Every row lock of the project, in one place, taken in one fixed order.
+
+The order across models is: FlowDefinition -> HumanLoop -> Task -> Assignment, and within a model
+by primary key. A transaction that needs locks on several models takes them in that order; one
+that needs several rows of a model takes them in pk order (``order_by("pk")``), so two transactions
+never wait on each other in a cycle (Saleor's rule, "Locking Objects").
+
+PostgreSQL: ``FOR NO KEY UPDATE`` rather than ``FOR UPDATE``. We never change a key, and the
+weaker lock does not conflict with the ``FOR KEY SHARE`` lock PostgreSQL takes on a referenced row
+when a row pointing at it is inserted: a claim inserting an Assignment (which references its loop)
+then never waits on a stop or a submit holding that loop.
+
+SQLite has no row locks: the settings open every transaction with ``BEGIN IMMEDIATE``, which takes
+the database's write lock at once, so a write transaction is serialised as a whole and the
+``select_for_update`` calls here are plain selects. What SQLite does badly is *waiting*: a writer
+that finds the lock taken sleeps and retries with a growing back-off (the busy timeout), which puts
+the tail latency of a busy server in the seconds (DESIGN.md, "Serving HTTP"). ``write_transaction``
+therefore also serialises this process's write transactions on a ``threading.Lock`` when the
+database is SQLite: waiters queue on the lock and start the moment it is free.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from datetime import datetime
+
+from django.db import connection, transaction
+from django.db.models import Exists, OuterRef, Q, QuerySet
+
+from flows.models import (
+    Assignment,
+    FlowDefinition,
+    HumanLoop,
+    HumanLoopStatus,
+    Task,
+    TaskStatus,
+)
+from workforce.models import User
+
+_sqlite_writer = threading.Lock()
+
+
+@contextmanager
+def write_transaction() -> Iterator[None]:
+    """``transaction.atomic()``, serialised inside this process when the database is SQLite.
+
+    Inside an atomic block already (a caller's transaction, or a test's), the block has BEGUN
+    (and on SQLite holds the write lock), so only the atomic part applies: taking the process lock
+    there could wait on a thread that is itself waiting for our SQLite write lock.
+    """
+    if connection.vendor != "sqlite" or connection.in_atomic_block:
+        with transaction.atomic():
+            yield
+        return
+    with _sqlite_writer, transaction.atomic():
+        yield
+
+
+def _locked(qs: QuerySet, *, skip_locked: bool = False, of: tuple[str, ...] = ("self",)) -> QuerySet:
+    # ``of`` and ``no_key`` are PostgreSQL features; Django drops both on SQLite.
+    if connection.features.has_select_for_update_of:
+        return qs.select_for_update(skip_locked=skip_locked, of=of, no_key=True)
+    return qs.select_for_update(skip_locked=skip_locked)
+
+
+# --- 1. FlowDefinition -------------------------------------------------------------------------
+
+
+def lock_flows(flow_ids: Iterable[int]) -> list[FlowDefinition]:
+    """Lock flow definitions in pk order. Used by the claim for flows with a
+    MaxConcurrentTaskCount, so that counting their leased tasks and leasing one more is atomic."""
+    ids = sorted(set(flow_ids))
+    if not ids:
+        return []
+    return list(_locked(FlowDefinition.objects.filter(pk__in=ids).order_by("pk")))
+
+
+# --- 2. HumanLoop --------------------------------------------------------------------------------
+
+
+def lock_loop_of_task(task_id: int) -> HumanLoop | None:
+    """Lock the loop a task belongs to (before the task itself: loops come first), with its flow
+    and organization read alongside (not locked)."""
+    qs = (
+        HumanLoop.objects.select_related("flow_definition", "organization")
+        .filter(pk__in=Task.objects.filter(pk=task_id).values("loop_id"))
+        .order_by("pk")
+    )
+    return _locked(qs).first()
+
+
+def lock_loops(loop_ids: Iterable[int]) -> list[HumanLoop]:
+    """Lock loops in pk order, with their flow definitions read alongside (not locked). Callers
+    re-check the state they selected the loops for: the locked rows are the current ones."""
+    ids = sorted(set(loop_ids))
+    if not ids:
+        return []
+    return list(_locked(HumanLoop.objects.select_related("flow_definition").filter(pk__in=ids).order_by("pk")))
+
+
+# --- 3. Task -------------------------------------------------------------------------------------
+
+
+def lock_task(task_id: int) -> Task | None:
+    """Lock one task (take its loop's lock first when the loop may change)."""
+    return _locked(Task.objects.filter(pk=task_id)).first()
+
+
+def lock_tasks(task_ids: Iterable[int]) -> list[Task]:
+    """Lock tasks in pk order (their loops first, when those may change)."""
+    ids = sorted(set(task_ids))
+    if not ids:
+        return []
+    return list(_locked(Task.objects.filter(pk__in=ids).order_by("pk")))
+
+
+def lock_tasks_of_loops(loop_ids: Iterable[int], *, statuses: Iterable[str]) -> list[Task]:
+    """Lock the tasks of the given loops that are in ``statuses``, in pk order."""
+    ids = sorted(set(loop_ids))
+    if not ids:
+        return []
+    qs = Task.objects.filter(loop_id__in=ids, status__in=list(statuses)).order_by("pk")
+    return list(_locked(qs))
+
+
+def lock_next_open_task(*, worker: User, flow_ids: list[int], now: datetime) -> Task | None:
+    """The claim: lock the oldest open task of ``flow_ids`` whose loop is InProgress and not past
+    its availability lifetime, and that ``worker`` has never touched (no Assignment row for
+    (worker, loop)). Tasks other claims hold are skipped (SKIP LOCKED), not waited for.
+
+    Cost: the partial index ``task_open_by_flow`` (flow, id) WHERE status='open' yields open tasks
+    in id order; each candidate costs one loop pk lookup and one probe of the unique
+    (worker, loop) index of Assignment, whose leading column is the worker. Only the task row is
+    locked (``OF self``); the loop is read, not locked.
+    """
+    touched = Assignment.objects.filter(worker_id=worker.pk, loop_id=OuterRef("loop_id"))
+    qs = (
+        Task.objects.filter(
+            status=TaskStatus.OPEN,
+            flow_definition_id__in=flow_ids,
+            loop__status=HumanLoopStatus.IN_PROGRESS,
+        )
+        .filter(Q(loop__expires_at__isnull=True) | Q(loop__expires_at__gt=now))
+        .filter(~Exists(touched))
+        .select_related("loop", "flow_definition__organization")
+        .order_by("id")
+    )
+    return _locked(qs, skip_locked=True).first()
