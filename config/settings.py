@@ -193,6 +193,7 @@ REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "workforce.authentication.ApiKeyAuthentication",
+        "flows.aws.drf.SigV4Authentication",
         "workforce.authentication.WorkerTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
@@ -243,5 +244,6 @@ LOUPE_HOUSEKEEPING: list[str] = [
     "flows.services.work.leases_expire",
     "flows.services.work.loops_expire",
     "flows.services.work.loops_stopping_settle",
+    "flows.services.flow_definitions.flow_definitions_reap",
 ]
 LOUPE_HOUSEKEEPING_INTERVAL = env.float("LOUPE_HOUSEKEEPING_INTERVAL", default=2.0)
