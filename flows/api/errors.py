@@ -32,12 +32,14 @@ import re
 from http import HTTPStatus
 from typing import Any
 
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from rest_framework import status
 from rest_framework.exceptions import APIException, ValidationError
 from rest_framework.response import Response
 from rest_framework.views import exception_handler
 
 from flows import errors as domain
+from flows.services.batch import DuplicateInBatch
 
 logger = logging.getLogger(__name__)
 
@@ -45,6 +47,7 @@ PROBLEM_CONTENT_TYPE = "application/problem+json"
 
 #: (domain error class, HTTP status, code), most specific first.
 DOMAIN_ERRORS: list[tuple[type[domain.LoupeError], int, str]] = [
+    (DuplicateInBatch, status.HTTP_409_CONFLICT, "duplicate_in_batch"),
     (domain.WrongState, status.HTTP_400_BAD_REQUEST, "wrong_state"),
     (domain.InvalidInput, status.HTTP_400_BAD_REQUEST, "invalid_input"),
     (domain.NotFound, status.HTTP_404_NOT_FOUND, "not_found"),
@@ -66,8 +69,7 @@ def domain_error_code(exc: domain.LoupeError) -> tuple[int, str]:
     """(HTTP status, problem code) for a domain error."""
     for cls, code_status, code in DOMAIN_ERRORS:
         if isinstance(exc, cls):
-            override = getattr(exc, "code", None)
-            return code_status, override if isinstance(override, str) else code
+            return code_status, code
     return status.HTTP_400_BAD_REQUEST, "invalid_input"
 
 
@@ -75,8 +77,12 @@ def rest_field(field: str | None, aliases: dict[str, str] | None = None) -> str 
     """The REST name of a domain error's member path."""
     if field is None:
         return None
-    if aliases and field in aliases:
-        return aliases[field]
+    if aliases:
+        if field in aliases:
+            return aliases[field]
+        for path, name in aliases.items():
+            if field.startswith(path + "."):
+                return name + snake_case(field[len(path) :])
     return snake_case(field)
 
 
@@ -166,3 +172,15 @@ def status_title(code: int) -> str:
         return HTTPStatus(code).phrase
     except ValueError:
         return "Error"
+
+
+def api_not_found(request: HttpRequest, path: str = "") -> HttpResponse:
+    """Any /api/v1/ path no route serves: a problem body, not Django's HTML page."""
+    body = {
+        "type": "https://loupe.local/problems/not_found",
+        "title": status_title(404),
+        "status": 404,
+        "code": "not_found",
+        "detail": f"No API endpoint at {request.path}.",
+    }
+    return JsonResponse(body, status=404, content_type=PROBLEM_CONTENT_TYPE)

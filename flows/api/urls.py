@@ -2,6 +2,24 @@
 
 from __future__ import annotations
 
-from django.urls import URLPattern
+from django.urls import URLPattern, path, re_path
 
-urlpatterns: list[URLPattern] = []
+from flows.api import flow_definitions, human_loops, task_uis, workteams
+from flows.api.errors import api_not_found
+
+urlpatterns: list[URLPattern] = [
+    path("task-uis", task_uis.TaskUisApi.as_view(), name="task-uis"),
+    path("task-uis/<str:name>", task_uis.TaskUiDetailApi.as_view(), name="task-ui"),
+    path("flow-definitions", flow_definitions.FlowDefinitionsApi.as_view(), name="flow-definitions"),
+    path("flow-definitions/<str:name>", flow_definitions.FlowDefinitionDetailApi.as_view(), name="flow-definition"),
+    path("human-loops", human_loops.HumanLoopsApi.as_view(), name="human-loops"),
+    path("human-loops/batch", human_loops.HumanLoopBatchRouteApi.as_view(), name="human-loops-batch"),
+    path("human-loops/<str:name>", human_loops.HumanLoopDetailApi.as_view(), name="human-loop"),
+    path("human-loops/<str:name>/stop", human_loops.HumanLoopStopApi.as_view(), name="human-loop-stop"),
+    path("workteams", workteams.WorkteamsApi.as_view(), name="workteams"),
+    path("workteams/<str:name>", workteams.WorkteamDetailApi.as_view(), name="workteam"),
+]
+
+# Appended last, after every route above (add routes to the list, not after this line): any other
+# /api/v1/ path answers a JSON problem body, not Django's HTML 404 page.
+urlpatterns.append(re_path(r"^(?P<path>.*)$", api_not_found, name="api-not-found"))

@@ -79,8 +79,10 @@ class _Retry(Exception):
     """The batch lost a race with a concurrent writer; run it again from the reads."""
 
 
-def _flow_arn(organization: Organization, ref: Any) -> str:
-    """The flow ARN for a flow reference (a name, or an ARN as given). Raises InvalidInput."""
+def flow_ref_arn(organization: Organization, ref: Any) -> str:
+    """The flow ARN for a flow reference (a name, or an ARN as given). Raises InvalidInput.
+
+    (The REST API names flows either way; StartHumanLoop's validation then checks the ARN.)"""
     if ref is None:
         raise InvalidInput(
             "flowDefinition is required: give it on the item or as the batch default.", field="flowDefinitionArn"
@@ -91,7 +93,8 @@ def _flow_arn(organization: Organization, ref: Any) -> str:
     return arns.flow_definition_arn(organization.region, organization.account_id, ref)
 
 
-def _input_text(value: Any) -> Any:
+def input_content_text(value: Any) -> Any:
+    """InputContent as StartHumanLoop takes it: a dict becomes its compact JSON text."""
     if isinstance(value, dict):
         return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
     if value is None or isinstance(value, str):
@@ -131,7 +134,7 @@ def _validate(
         try:
             item = items[index] = BatchItem.from_data(raw)
             flow_ref = item.flow_definition if item.flow_definition is not None else default_flow
-            prepared.append((index, _flow_arn(organization, flow_ref), _input_text(item.input_content)))
+            prepared.append((index, flow_ref_arn(organization, flow_ref), input_content_text(item.input_content)))
         except LoupeError as exc:
             results[index] = ItemResult(index=index, status="error", error=exc)
     flows = _flows_by_arn(organization, {arn for _, arn, _ in prepared})
