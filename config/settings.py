@@ -211,6 +211,11 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    "ENUM_NAME_OVERRIDES": {
+        "HumanLoopStatusEnum": "flows.models.loops.HumanLoopStatus",
+        "FlowDefinitionStatusEnum": "flows.models.definitions.FlowDefinitionStatus",
+        "HumanTaskUiStatusEnum": "flows.models.definitions.HumanTaskUiStatus",
+    },
 }
 
 # --- Security -------------------------------------------------------------------------------
