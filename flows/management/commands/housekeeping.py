@@ -20,7 +20,6 @@ logger = logging.getLogger("loupe.housekeeping")
 def run_hooks(hooks: list[Any]) -> dict[str, Any]:
     """Run each hook once; a failing hook is logged and does not stop the others."""
     results: dict[str, Any] = {}
-    close_old_connections()
     for hook in hooks:
         name = f"{hook.__module__}.{hook.__qualname__}"
         try:
@@ -28,7 +27,6 @@ def run_hooks(hooks: list[Any]) -> dict[str, Any]:
         except Exception:
             logger.exception("Housekeeping step %s failed", name)
             results[name] = None
-    close_old_connections()
     return results
 
 
@@ -53,4 +51,6 @@ class Command(BaseCommand):
         signal.signal(signal.SIGINT, lambda *_: stop.set())
         logger.info("Housekeeping every %s s: %s", interval, ", ".join(settings.LOUPE_HOUSEKEEPING))
         while not stop.wait(interval):
+            close_old_connections()
             run_hooks(hooks)
+            close_old_connections()
