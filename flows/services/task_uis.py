@@ -12,21 +12,12 @@ from flows import validation
 from flows.errors import InUse, InvalidInput, NotFound
 from flows.models import HumanTaskUi, HumanTaskUiStatus
 from flows.services.tags import tags_drop_all, tags_write
+from reviews.rendering import template_check
 from workforce.models import Organization
 
 
 def template_problems(content: str) -> list[str]:
-    """Messages for a template whose Liquid does not parse (empty when it is fine)."""
-    try:
-        from reviews.rendering import template_check
-    except ImportError:
-        import liquid
-
-        try:
-            liquid.Environment().parse(content)
-        except liquid.exceptions.LiquidError as exc:
-            return [str(exc)]
-        return []
+    """Messages for a template that does not parse (empty when it is fine)."""
     return [f"{e.code}: {e.message}" for e in template_check(content)]
 
 
