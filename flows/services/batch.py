@@ -94,9 +94,11 @@ def flow_ref_arn(organization: Organization, ref: Any) -> str:
 
 
 def input_content_text(value: Any) -> Any:
-    """InputContent as StartHumanLoop takes it: a dict becomes its compact JSON text."""
+    """InputContent as StartHumanLoop takes it: a dict becomes its JSON text, written as Python's
+    ``json.dumps`` writes it by default (what most boto3 callers send), so that the same object
+    sent through either API is the same input."""
     if isinstance(value, dict):
-        return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+        return json.dumps(value)
     if value is None or isinstance(value, str):
         # None and text go to StartHumanLoop's own checks (required; JSON text of an object).
         return value
@@ -169,6 +171,29 @@ def _validate(
     return results, valid
 
 
+def _same_objects(
+    organization: Organization, valid: list[tuple[int, ValidStart]], existing: dict[str, tuple[str, int]]
+) -> set[str]:
+    """Names whose live loop has the same flow and the same input as a JSON value, written
+    differently (spacing, key escapes): one query for all of them, none when there are none."""
+    differing = {
+        start.name: start
+        for _, start in valid
+        if start.name in existing
+        and existing[start.name][1] == start.flow.pk
+        and existing[start.name][0] != start.input_sha256
+    }
+    if not differing:
+        return set()
+    same = set()
+    for name, text in HumanLoop.objects.filter(
+        organization=organization, name__in=list(differing), deleted_at__isnull=True
+    ).values_list("name", "input_content"):
+        if json.loads(text) == json.loads(differing[name].input_content):
+            same.add(name)
+    return same
+
+
 def _attempt(organization: Organization, items: Sequence[Any], default_flow: Any) -> list[ItemResult]:
     results, valid = _validate(organization, items, default_flow)
     existing = {
@@ -177,13 +202,14 @@ def _attempt(organization: Organization, items: Sequence[Any], default_flow: Any
             organization=organization, name__in=[start.name for _, start in valid], deleted_at__isnull=True
         ).values_list("name", "input_sha256", "flow_definition_id")
     }
+    same_input = _same_objects(organization, valid, existing)
     now = timezone.now()
     to_insert: list[tuple[int, HumanLoop]] = []
     tasks: list[Task] = []
     for index, start in valid:
         arn = arns.human_loop_arn(organization.region, organization.account_id, start.name)
         if start.name in existing:
-            if existing[start.name] == (start.input_sha256, start.flow.pk):
+            if existing[start.name] == (start.input_sha256, start.flow.pk) or start.name in same_input:
                 results[index] = ItemResult(index=index, status="exists", human_loop_arn=arn)
             else:
                 results[index] = ItemResult(

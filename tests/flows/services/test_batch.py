@@ -29,7 +29,7 @@ def test_a_batch_creates_every_loop_with_its_tasks(org: Org) -> None:
     assert results[2].human_loop_arn == f"arn:aws:sagemaker:{org.region}:{org.account_id}:human-loop/item-2"
     loops = {loop.name: loop for loop in HumanLoop.objects.filter(organization=org.organization)}
     assert sorted(loops) == [f"item-{i}" for i in range(5)]
-    assert loops["item-3"].input_content == '{"i":3}'
+    assert loops["item-3"].input_content == '{"i": 3}'
     assert loops["item-3"].flow_definition_id == flow.pk
     assert loops["item-3"].task_count == 3
     tasks = Task.objects.filter(loop__organization=org.organization)
@@ -108,7 +108,7 @@ def test_duplicate_names_in_one_batch_keep_the_first(org: Org) -> None:
     assert [r.status for r in results] == ["created", "created", "error"]
     assert isinstance(results[2].error, DuplicateInBatch)
     assert "Item 0" in results[2].error.message
-    assert HumanLoop.objects.get(name="same").input_content == '{"n":0}'
+    assert HumanLoop.objects.get(name="same").input_content == '{"n": 0}'
 
 
 def test_a_retried_batch_reports_exists_and_a_changed_item_conflicts(org: Org) -> None:
@@ -202,3 +202,19 @@ def test_query_count_does_not_grow_with_the_number_of_items(org: Org) -> None:
     assert many_other == few_other
     assert few_inserts == 2
     assert many_inserts == _insert_chunks(HumanLoop, 200) + _insert_chunks(Task, 100 * 3 + 100 * 1)
+
+
+def test_the_same_input_written_differently_counts_as_existing(org: Org) -> None:
+    flow = flow_factory(org.organization)
+    loop_factory(org.organization, flow, name="spaced", text="hé", n=1)  # '{"text": "h\\u00e9", "n": 1}'
+    # when
+    results = loops_start_batch(
+        organization=org.organization,
+        items=[
+            {"name": "spaced", "input_content": '{"text":"hé","n":1}'},
+        ],
+        default_flow_definition=flow.name,
+    )
+    # then
+    assert results[0].status == "exists"
+    assert HumanLoop.objects.count() == 1
