@@ -40,5 +40,7 @@ def problem_of(response: Any) -> dict[str, Any]:
     assert response["Content-Type"].startswith("application/problem+json"), response["Content-Type"]
     body = response.json()
     assert body["status"] == response.status_code
-    assert body["title"] and body["detail"] and body["code"]
+    assert body["title"]
+    assert body["detail"]
+    assert body["code"]
     return body  # type: ignore[no-any-return]
