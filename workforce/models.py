@@ -221,3 +221,62 @@ class VendorSubscription(models.Model):
         constraints: ClassVar = [
             models.UniqueConstraint(fields=["organization", "workteam"], name="one_subscription_per_org_team"),
         ]
+
+
+class Invitation(models.Model):
+    """An e-mailed invitation to join a work team. Single use, expiring, revocable.
+
+    Only the SHA-256 of the token is stored: the token itself exists in the e-mail alone. An
+    invitation is usable while ``accepted_at`` and ``revoked_at`` are empty and ``expires_at`` is
+    in the future (``workforce.services_invitations``).
+    """
+
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="invitations")
+    workteam = models.ForeignKey(Workteam, on_delete=models.CASCADE, related_name="invitations")
+    email = models.EmailField()
+    token_hash = models.CharField(max_length=64, unique=True)
+    invited_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField()
+    accepted_at = models.DateTimeField(null=True, blank=True)
+    accepted_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        indexes: ClassVar = [models.Index(fields=["organization", "created_at"], name="invitation_org_created")]
+
+    def __str__(self) -> str:
+        return f"{self.email} -> {self.workteam_id}"
+
+    @property
+    def state(self) -> str:
+        from django.utils import timezone
+
+        if self.accepted_at is not None:
+            return "accepted"
+        if self.revoked_at is not None:
+            return "revoked"
+        if self.expires_at <= timezone.now():
+            return "expired"
+        return "pending"
+
+
+class Earning(models.Model):
+    """One accepted public-pool answer in a worker's earnings ledger (one row per answer).
+
+    ``amount_mills`` is the flow's PublicWorkforceTaskPrice in thousandths of a US dollar
+    (Dollars * 1000 + Cents * 10 + TenthFractionsOfACent).
+    """
+
+    worker = models.ForeignKey(User, on_delete=models.PROTECT, related_name="earnings")
+    answer = models.OneToOneField("flows.Answer", on_delete=models.PROTECT, related_name="earning")
+    organization = models.ForeignKey(Organization, on_delete=models.PROTECT, related_name="+")
+    flow_definition = models.ForeignKey("flows.FlowDefinition", on_delete=models.PROTECT, related_name="+")
+    amount_mills = models.PositiveIntegerField()
+    earned_at = models.DateTimeField()
+
+    class Meta:
+        indexes: ClassVar = [models.Index(fields=["worker", "earned_at"], name="earning_worker_time")]
+
+    def __str__(self) -> str:
+        return f"{self.worker_id}: {self.amount_mills}"
