@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from django.urls import URLPattern, path, re_path
+from django.urls import URLPattern, URLResolver, include, path, re_path
 
 from flows.api import flow_definitions, human_loops, task_uis, workteams
 from flows.api.errors import api_not_found
 
-urlpatterns: list[URLPattern] = [
+urlpatterns: list[URLPattern | URLResolver] = [
     path("task-uis", task_uis.TaskUisApi.as_view(), name="task-uis"),
     path("task-uis/<str:name>", task_uis.TaskUiDetailApi.as_view(), name="task-ui"),
     path("flow-definitions", flow_definitions.FlowDefinitionsApi.as_view(), name="flow-definitions"),
@@ -18,6 +18,7 @@ urlpatterns: list[URLPattern] = [
     path("human-loops/<str:name>/stop", human_loops.HumanLoopStopApi.as_view(), name="human-loop-stop"),
     path("workteams", workteams.WorkteamsApi.as_view(), name="workteams"),
     path("workteams/<str:name>", workteams.WorkteamDetailApi.as_view(), name="workteam"),
+    path("worker/", include("flows.api.worker_urls")),
 ]
 
 # Appended last, after every route above (add routes to the list, not after this line): any other
