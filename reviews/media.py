@@ -120,12 +120,17 @@ def _short(text: str, limit: int = 200) -> str:
 
 @lru_cache(maxsize=4)
 def _s3_client(endpoint: str | None, region: str) -> Any:
+    """An S3 client, or None when no credentials are configured (botocore would then hand out
+    unsigned URLs silently)."""
     import boto3
     from botocore.config import Config
 
     # boto3 reads AWS_ENDPOINT_URL_S3 / AWS_ENDPOINT_URL itself; the endpoint is part of the cache
     # key only so that a changed environment gets a new client.
-    return boto3.client(
+    session = boto3.session.Session()
+    if session.get_credentials() is None:
+        return None
+    return session.client(
         "s3",
         region_name=region,
         config=Config(signature_version="s3v4", s3={"addressing_style": "path"}),
@@ -142,8 +147,10 @@ def s3_presign_get(obj: S3Object, *, expires_in: int) -> str:
     from botocore.exceptions import BotoCoreError, NoCredentialsError
 
     endpoint = os.environ.get("AWS_ENDPOINT_URL_S3") or os.environ.get("AWS_ENDPOINT_URL")
+    client = _s3_client(endpoint, _region())
+    if client is None:
+        raise MediaAccessError("no AWS credentials are configured on the server to sign S3 URLs.")
     try:
-        client = _s3_client(endpoint, _region())
         url = client.generate_presigned_url(
             "get_object", Params={"Bucket": obj.bucket, "Key": obj.key}, ExpiresIn=expires_in
         )
