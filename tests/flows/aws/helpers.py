@@ -5,7 +5,11 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from botocore.auth import SigV4Auth
+from botocore.awsrequest import AWSRequest
+from botocore.credentials import Credentials
 from botocore.exceptions import ClientError
+from django.test import RequestFactory
 
 from tests.conftest import Org
 from tests.flows.services.factories import TEMPLATE
@@ -61,3 +65,30 @@ def start(a2i: Any, flow_arn: str, name: str, data: dict | None = None, **kw: An
         HumanLoopInput={"InputContent": json.dumps(data or {"text": "great product"})},
         **kw,
     )
+
+
+def signed_request(
+    org: Org,
+    method: str,
+    path: str,
+    *,
+    query: str = "",
+    body: bytes = b"",
+    headers: dict[str, str] | None = None,
+    secret: str | None = None,
+    service: str = "sagemaker",
+    token: str | None = None,
+) -> Any:
+    """A Django request carrying exactly what botocore signs and sends."""
+    url = f"http://127.0.0.1:8765{path}" + (f"?{query}" if query else "")
+    aws = AWSRequest(method=method, url=url, data=body, headers=dict(headers or {}))
+    creds = Credentials(org.api_key.access_key_id, secret or org.api_key.secret_access_key, token)
+    SigV4Auth(creds, service, org.region).add_auth(aws)
+    meta = {"HTTP_" + k.upper().replace("-", "_"): v for k, v in aws.headers.items()}
+    meta["HTTP_HOST"] = "127.0.0.1:8765"
+    if "HTTP_CONTENT_TYPE" in meta:
+        meta["CONTENT_TYPE"] = meta.pop("HTTP_CONTENT_TYPE")
+    rf = RequestFactory()
+    request = rf.generic(method, path, data=body, QUERY_STRING=query, **meta)
+    request.META["asgi.scope"] = {"raw_path": path.encode()}
+    return request

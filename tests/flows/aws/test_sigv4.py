@@ -7,60 +7,28 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
-from botocore.auth import SigV4Auth
-from botocore.awsrequest import AWSRequest
-from botocore.credentials import Credentials
 from botocore.exceptions import ClientError
-from django.test import RequestFactory
 from django.utils import timezone
 
 from flows.aws import sigv4
 from tests.conftest import Org, make_org
-from tests.flows.aws.helpers import clients, error_code
-
-
-def _signed(
-    org: Org,
-    method: str,
-    path: str,
-    *,
-    query: str = "",
-    body: bytes = b"",
-    headers: dict[str, str] | None = None,
-    secret: str | None = None,
-    service: str = "sagemaker",
-    token: str | None = None,
-) -> Any:
-    """A Django request carrying exactly what botocore signs and sends."""
-    url = f"http://127.0.0.1:8765{path}" + (f"?{query}" if query else "")
-    aws = AWSRequest(method=method, url=url, data=body, headers=dict(headers or {}))
-    creds = Credentials(org.api_key.access_key_id, secret or org.api_key.secret_access_key, token)
-    SigV4Auth(creds, service, org.region).add_auth(aws)
-    meta = {"HTTP_" + k.upper().replace("-", "_"): v for k, v in aws.headers.items()}
-    meta["HTTP_HOST"] = "127.0.0.1:8765"
-    if "HTTP_CONTENT_TYPE" in meta:
-        meta["CONTENT_TYPE"] = meta.pop("HTTP_CONTENT_TYPE")
-    rf = RequestFactory()
-    request = rf.generic(method, path, data=body, QUERY_STRING=query, **meta)
-    request.META["asgi.scope"] = {"raw_path": path.encode()}
-    return request
-
+from tests.flows.aws.helpers import clients, error_code, signed_request
 
 pytestmark = pytest.mark.django_db
 
 
 def test_get_with_an_encoded_label_verifies(org: Org) -> None:
-    request = _signed(org, "GET", "/human-loops/Bad%20Name%2F%C3%BC~x")
+    request = signed_request(org, "GET", "/human-loops/Bad%20Name%2F%C3%BC~x")
     assert sigv4.authenticate(request).pk == org.api_key.pk
 
 
 def test_get_with_a_query_string_verifies(org: Org) -> None:
     query = "FlowDefinitionArn=arn%3Aaws%3Asagemaker%3Aus-east-1%3A123456789012%3Aflow-definition%2Ff&MaxResults=10"
-    assert sigv4.authenticate(_signed(org, "GET", "/human-loops", query=query)).pk == org.api_key.pk
+    assert sigv4.authenticate(signed_request(org, "GET", "/human-loops", query=query)).pk == org.api_key.pk
 
 
 def test_json_post_with_target_and_security_token_verifies(org: Org) -> None:
-    request = _signed(
+    request = signed_request(
         org,
         "POST",
         "/",
@@ -73,7 +41,7 @@ def test_json_post_with_target_and_security_token_verifies(org: Org) -> None:
 
 
 def test_the_raw_path_falls_back_to_requoting_path_info(org: Org) -> None:
-    request = _signed(org, "GET", "/human-loops/a%20b")
+    request = signed_request(org, "GET", "/human-loops/a%20b")
     del request.META["asgi.scope"]
     request.META["PATH_INFO"] = "/human-loops/a b"
     assert sigv4.raw_path(request) == "/human-loops/a%20b"
@@ -91,7 +59,7 @@ def test_the_raw_path_falls_back_to_requoting_path_info(org: Org) -> None:
     ],
 )
 def test_tampered_or_missing_signature_is_refused(org: Org, tamper: Any, code: str) -> None:
-    request = _signed(
+    request = signed_request(
         org, "POST", "/human-loops", query="MaxResults=10", body=b"{}", headers={"Content-Type": "application/json"}
     )
     request.body  # noqa: B018 - read it, as the view does
@@ -103,22 +71,22 @@ def test_tampered_or_missing_signature_is_refused(org: Org, tamper: Any, code: s
 
 def test_wrong_secret_unknown_key_and_revoked_key_are_refused(org: Org) -> None:
     with pytest.raises(sigv4.AuthError) as wrong:
-        sigv4.authenticate(_signed(org, "GET", "/human-loops/x", secret="not-the-secret"))
+        sigv4.authenticate(signed_request(org, "GET", "/human-loops/x", secret="not-the-secret"))
     assert wrong.value.code == "InvalidSignatureException"
     org.api_key.revoked_at = timezone.now()
     org.api_key.save()
     with pytest.raises(sigv4.AuthError) as revoked:
-        sigv4.authenticate(_signed(org, "GET", "/human-loops/x"))
+        sigv4.authenticate(signed_request(org, "GET", "/human-loops/x"))
     assert revoked.value.code == "UnrecognizedClientException"
 
 
 def test_service_other_than_sagemaker_is_refused(org: Org) -> None:
     with pytest.raises(sigv4.AuthError, match="service"):
-        sigv4.authenticate(_signed(org, "GET", "/human-loops/x", service="s3"))
+        sigv4.authenticate(signed_request(org, "GET", "/human-loops/x", service="s3"))
 
 
 def test_clock_skew_beyond_15_minutes_is_refused(org: Org) -> None:
-    request = _signed(org, "GET", "/human-loops/x")
+    request = signed_request(org, "GET", "/human-loops/x")
     now = datetime.now(UTC)
     assert sigv4.authenticate(request, now=now + timedelta(minutes=14)).pk == org.api_key.pk
     with pytest.raises(sigv4.AuthError, match="Signature expired"):
