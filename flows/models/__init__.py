@@ -6,20 +6,29 @@ from flows.models.definitions import (
     Tag,
 )
 from flows.models.loops import TERMINAL_STATUSES, HumanLoop, HumanLoopStatus
+from flows.models.outputs import BucketMapping, OutputWrite
+from flows.models.quality import WorkerReliability
 from flows.models.tasks import Answer, Assignment, AssignmentStatus, Task, TaskStatus
+from flows.models.webhooks import DeliveryStatus, Webhook, WebhookDelivery
 
 __all__ = [
     "TERMINAL_STATUSES",
     "Answer",
     "Assignment",
     "AssignmentStatus",
+    "BucketMapping",
+    "DeliveryStatus",
     "FlowDefinition",
     "FlowDefinitionStatus",
     "HumanLoop",
     "HumanLoopStatus",
     "HumanTaskUi",
     "HumanTaskUiStatus",
+    "OutputWrite",
     "Tag",
     "Task",
     "TaskStatus",
+    "Webhook",
+    "WebhookDelivery",
+    "WorkerReliability",
 ]

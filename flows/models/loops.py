@@ -64,6 +64,12 @@ class HumanLoop(models.Model):
         indexes: ClassVar = [
             models.Index(fields=["flow_definition", "created_at"], name="loop_flow_created"),
             models.Index(fields=["status", "expires_at"], name="loop_status_expires"),
+            # Output writes not landed yet (housekeeping resumes them): a handful of rows.
+            models.Index(
+                fields=["completed_at"],
+                condition=Q(status="Completed", output_written=False),
+                name="loop_output_pending",
+            ),
         ]
 
     def __str__(self) -> str:
