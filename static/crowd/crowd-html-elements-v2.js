@@ -1,0 +1,1 @@
+crowd-html-elements.js
