@@ -235,6 +235,9 @@ LOUPE_REGION = env.str("LOUPE_REGION", default="us-east-1")
 LOUPE_PUBLIC_URL = env.str("LOUPE_PUBLIC_URL", default="")
 #: How far X-Amz-Date may be from the server clock (AWS uses 15 minutes).
 LOUPE_SIGV4_MAX_SKEW_SECONDS = env.int("LOUPE_SIGV4_MAX_SKEW_SECONDS", default=900)
+#: Mixed into every activation-condition Sampling draw: which inputs a percentage samples
+#: (each input's decision is fixed for a given seed; change it to draw a different sample).
+LOUPE_ACTIVATION_SEED = env.str("LOUPE_ACTIVATION_SEED", default="")
 
 LOGGING = {
     "version": 1,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.urls import URLPattern, URLResolver, include, path, re_path
 
-from flows.api import flow_definitions, human_loops, task_uis, workteams
+from flows.api import flow_definitions, human_loops, routing, task_uis, workteams
 from flows.api.errors import api_not_found
 
 urlpatterns: list[URLPattern | URLResolver] = [
@@ -12,6 +12,7 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("task-uis/<str:name>", task_uis.TaskUiDetailApi.as_view(), name="task-ui"),
     path("flow-definitions", flow_definitions.FlowDefinitionsApi.as_view(), name="flow-definitions"),
     path("flow-definitions/<str:name>", flow_definitions.FlowDefinitionDetailApi.as_view(), name="flow-definition"),
+    path("flow-definitions/<str:name>/route", routing.FlowRouteApi.as_view(), name="flow-definition-route"),
     path("human-loops", human_loops.HumanLoopsApi.as_view(), name="human-loops"),
     path("human-loops/batch", human_loops.HumanLoopBatchRouteApi.as_view(), name="human-loops-batch"),
     path("human-loops/<str:name>", human_loops.HumanLoopDetailApi.as_view(), name="human-loop"),

@@ -57,3 +57,33 @@ def rekognition_response(*labels: tuple[str, float]) -> dict[str, Any]:
 
 def rekognition_request(name: str = "img.jpg") -> dict[str, Any]:
     return {"Image": {"S3Object": {"Bucket": "imgs", "Name": name}}}
+
+
+def flow_with_conditions(
+    org: Any, conditions: dict[str, Any] | None, *, request_source: str | None = None, name: str | None = None
+) -> Any:
+    """A flow created through CreateFlowDefinition's service, with activation conditions."""
+    import json
+
+    from flows.services.flow_definitions import HumanLoopConfig, flow_definition_create
+    from flows.services.task_uis import task_ui_create
+
+    n = next(_ids)
+    ui = task_ui_create(
+        organization=org, name=f"ui-{n}", content='<crowd-form><crowd-input name="label"></crowd-input></crowd-form>'
+    )
+    return flow_definition_create(
+        organization=org,
+        name=name or f"flow-{n}",
+        role_arn=f"arn:aws:iam::{org.account_id}:role/loupe",
+        output_s3_path="s3://bucket/out",
+        human_loop_config=HumanLoopConfig(
+            workteam_arn=f"arn:aws:sagemaker:{org.region}:{org.account_id}:workteam/private-crowd/default",
+            human_task_ui_arn=ui.arn,
+            task_title="Review",
+            task_description="Review the prediction",
+            task_count=1,
+        ),
+        request_source=request_source,
+        activation_conditions=json.dumps(conditions) if conditions is not None else None,
+    )

@@ -1,0 +1,115 @@
+"""POST /api/v1/flow-definitions/{name}/route: does this prediction need a human?
+
+The model pipeline sends ``{"humanLoopName", "input", "prediction"}``. The flow's activation
+conditions are evaluated (``flows.activation``); the answer is either the prediction, final
+(``humanLoopStarted: false``), or a started loop and the conditions that fired. For a flow with a
+built-in request source (Textract AnalyzeDocument, Rekognition DetectModerationLabels) ``input``
+is the service request and ``prediction`` its response, and the answer also carries
+``HumanLoopActivationOutput`` exactly as those services return it.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from drf_spectacular.utils import OpenApiExample, extend_schema
+from rest_framework import serializers, status
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from flows.api.common import ORGANIZATION_PARAMETER, EngineerApi, StrictInputSerializer, problems
+from flows.services.routing import RouteResult, flow_route
+
+
+class RouteInputSerializer(StrictInputSerializer):
+    humanLoopName = serializers.CharField(
+        trim_whitespace=False, help_text="Name of the loop to start if a human is needed."
+    )
+    input = serializers.JSONField(help_text="The model's input (built-in sources: the service request).")
+    prediction = serializers.JSONField(help_text="The model's output (built-in sources: the service response).")
+    contentClassifiers = serializers.ListField(
+        child=serializers.CharField(), required=False, help_text="A2I content classifiers for the loop."
+    )
+
+
+class ActivationOutputSerializer(serializers.Serializer):
+    HumanLoopArn = serializers.CharField(required=False)
+    HumanLoopActivationReasons = serializers.ListField(child=serializers.CharField(), required=False)
+    HumanLoopActivationConditionsEvaluationResults = serializers.CharField(
+        required=False, help_text="The evaluation tree as a JSON string."
+    )
+
+
+class RouteOutputSerializer(serializers.Serializer):
+    humanLoopStarted = serializers.BooleanField()
+    humanLoopArn = serializers.CharField(required=False, help_text="When a loop was started.")
+    activationReasons = serializers.ListField(
+        child=serializers.CharField(), required=False, help_text="The conditions that fired, e.g. 'Conditions[0]: ...'."
+    )
+    prediction = serializers.JSONField(required=False, help_text="When no loop was started: the final prediction.")
+    evaluation = serializers.JSONField(
+        allow_null=True, help_text="The conditions tree with EvaluationResult on every node (null: no conditions)."
+    )
+    HumanLoopActivationOutput = ActivationOutputSerializer(
+        required=False, help_text="Built-in request sources only: as Textract / Rekognition return it."
+    )
+
+
+def route_response(result: RouteResult, prediction: Any) -> dict[str, Any]:
+    body: dict[str, Any] = {"humanLoopStarted": result.human_loop_started}
+    if result.loop is not None:
+        body["humanLoopArn"] = result.loop.arn
+        body["activationReasons"] = result.evaluation.reasons
+    else:
+        body["prediction"] = prediction
+    body["evaluation"] = result.evaluation.results
+    if result.built_in:
+        body["HumanLoopActivationOutput"] = result.activation_output()
+    return body
+
+
+class FlowRouteApi(EngineerApi):
+    """Evaluate the flow's activation conditions on one prediction; start a loop if they hold."""
+
+    field_aliases = {"humanLoopName": "humanLoopName", "flowDefinitionName": "name"}
+
+    @extend_schema(
+        operation_id="flow_definitions_route",
+        tags=["flow definitions"],
+        parameters=[ORGANIZATION_PARAMETER],
+        request=RouteInputSerializer,
+        responses={
+            200: RouteOutputSerializer,
+            201: RouteOutputSerializer,
+            **problems(400, 404, 409, 429),
+        },
+        description=(
+            "200 with humanLoopStarted=false: the prediction is final. 201 with humanLoopStarted=true: a loop "
+            "was started (200 when an identical earlier call had started it)."
+        ),
+        examples=[
+            OpenApiExample(
+                "Any model",
+                request_only=True,
+                value={
+                    "humanLoopName": "img-42",
+                    "input": {"image": "s3://b/42.png"},
+                    "prediction": {"label": "cat", "score": 0.62},
+                },
+            ),
+        ],
+    )
+    def post(self, request: Request, name: str) -> Response:
+        data = RouteInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        v = data.validated_data
+        result = flow_route(
+            organization=self.organization,
+            flow_name=name,
+            human_loop_name=v["humanLoopName"],
+            input=v["input"],
+            prediction=v["prediction"],
+            content_classifiers=v.get("contentClassifiers"),
+        )
+        code = status.HTTP_201_CREATED if result.created else status.HTTP_200_OK
+        return Response(route_response(result, v["prediction"]), status=code)
