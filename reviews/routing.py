@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
-from django.urls import URLPattern
+from django.urls import URLPattern, path
 
-websocket_urlpatterns: list[URLPattern] = []
+from reviews.consumers import DashboardConsumer, WorkConsumer
+
+websocket_urlpatterns: list[URLPattern] = [
+    path("ws/work/", WorkConsumer.as_asgi()),
+    path("ws/org/<str:account_id>/", DashboardConsumer.as_asgi()),
+]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.urls import path
 
-from reviews import frame_views
+from reviews import frame_views, portal_urls
 
 app_name = "reviews"
 
@@ -14,3 +14,6 @@ urlpatterns = [
     path("task-uis/preview/", frame_views.preview_page, name="preview"),
     path("task-uis/preview/render/", frame_views.preview_render, name="preview-render"),
 ]
+
+# The portal's pages (worker, team lead, engineer console, admin).
+urlpatterns += portal_urls.urlpatterns
