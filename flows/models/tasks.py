@@ -52,6 +52,8 @@ class Task(models.Model):
         indexes: ClassVar = [
             # The claim: oldest open task of the worker's flows.
             models.Index(fields=["flow_definition", "id"], condition=Q(status="open"), name="task_open_by_flow"),
+            # The claim over several flows: open tasks in id order, however many were done before.
+            models.Index(fields=["id"], condition=Q(status="open"), name="task_open_by_id"),
             # The lease reaper.
             models.Index(fields=["lease_expires_at"], condition=Q(status="leased"), name="task_leased_expiry"),
         ]
