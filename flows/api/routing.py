@@ -1,4 +1,5 @@
-"""POST /api/v1/flow-definitions/{name}/route: does this prediction need a human?
+"""POST /api/v1/flow-definitions/{name}/route: does this prediction need a human? And
+GET /api/v1/flow-definitions/{name}/calibration: which threshold reaches a target accuracy?
 
 The model pipeline sends ``{"humanLoopName", "input", "prediction"}``. The flow's activation
 conditions are evaluated (``flows.activation``); the answer is either the prediction, final
@@ -18,6 +19,8 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from flows.api.common import ORGANIZATION_PARAMETER, EngineerApi, StrictInputSerializer, problems
+from flows.calibration import Calibration, thin
+from flows.selectors.calibration import CalibrationPaths, flow_calibration
 from flows.services.routing import RouteResult, flow_route
 
 
@@ -113,3 +116,85 @@ class FlowRouteApi(EngineerApi):
         )
         code = status.HTTP_201_CREATED if result.created else status.HTTP_200_OK
         return Response(route_response(result, v["prediction"]), status=code)
+
+
+class CalibrationQuerySerializer(StrictInputSerializer):
+    target = serializers.FloatField(
+        required=False, default=0.99, min_value=0.0, max_value=1.0, help_text="Target accuracy in (0, 1]."
+    )
+    confidence_path = serializers.CharField(required=False, help_text="JSON path of the confidence in the prediction.")
+    label_path = serializers.CharField(required=False, help_text="JSON path of the label in the prediction.")
+    answer_path = serializers.CharField(required=False, help_text="JSON path of the label in a worker's answer.")
+
+    def validate_target(self, value: float) -> float:
+        if value <= 0:
+            raise serializers.ValidationError("Ensure this value is greater than 0.")
+        return value
+
+
+class CalibrationPointSerializer(serializers.Serializer):
+    threshold = serializers.FloatField(help_text="Review when confidence < threshold.")
+    reviewRate = serializers.FloatField()
+    accuracy = serializers.FloatField()
+
+
+class CalibrationOutputSerializer(serializers.Serializer):
+    flowDefinitionName = serializers.CharField()
+    target = serializers.FloatField()
+    loops = serializers.IntegerField(help_text="Completed, routed loops with a confidence and a human label.")
+    modelAccuracy = serializers.FloatField(allow_null=True, help_text="Accuracy with no review.")
+    paths = serializers.DictField(child=serializers.CharField())
+    recommended = CalibrationPointSerializer(allow_null=True)
+    condition = serializers.JSONField(
+        allow_null=True, help_text="The activation condition that applies the recommended threshold."
+    )
+    curve = CalibrationPointSerializer(many=True, help_text="At most about 500 points, thresholds ascending.")
+
+
+def calibration_body(flow_name: str, result: Calibration, paths: CalibrationPaths) -> dict[str, Any]:
+    rec = result.recommended
+    return {
+        "flowDefinitionName": flow_name,
+        "target": result.target,
+        "loops": result.items,
+        "modelAccuracy": result.model_accuracy,
+        "paths": {"confidence": paths.confidence, "label": paths.label, "answer": paths.answer},
+        "recommended": rec.as_json() if rec else None,
+        "condition": {
+            "ConditionType": "PredictionConfidenceCheck",
+            "ConditionParameters": {"Path": paths.confidence, "ConfidenceLessThan": rec.threshold},
+        }
+        if rec
+        else None,
+        "curve": [p.as_json() for p in thin(result.curve, keep=500, always=rec)],
+    }
+
+
+class FlowCalibrationApi(EngineerApi):
+    """The accuracy / review-rate curve of a flow and the threshold that reaches a target."""
+
+    @extend_schema(
+        operation_id="flow_definitions_calibration",
+        tags=["flow definitions"],
+        parameters=[ORGANIZATION_PARAMETER, CalibrationQuerySerializer],
+        responses={200: CalibrationOutputSerializer, **problems(400, 404)},
+        description=(
+            "From the flow's completed loops started by the route call: the human answer against the model's "
+            "prediction and confidence. A threshold t means: review when confidence < t."
+        ),
+    )
+    def get(self, request: Request, name: str) -> Response:
+        query = CalibrationQuerySerializer(data=request.query_params.dict())
+        query.is_valid(raise_exception=True)
+        q = query.validated_data
+        result, paths = flow_calibration(
+            organization=self.organization,
+            name=name,
+            target=q["target"],
+            paths={
+                "confidence": q.get("confidence_path"),
+                "label": q.get("label_path"),
+                "answer": q.get("answer_path"),
+            },
+        )
+        return Response(calibration_body(name, result, paths))

@@ -13,6 +13,7 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("flow-definitions", flow_definitions.FlowDefinitionsApi.as_view(), name="flow-definitions"),
     path("flow-definitions/<str:name>", flow_definitions.FlowDefinitionDetailApi.as_view(), name="flow-definition"),
     path("flow-definitions/<str:name>/route", routing.FlowRouteApi.as_view(), name="flow-definition-route"),
+    path("flow-definitions/<str:name>/calibration", routing.FlowCalibrationApi.as_view(), name="flow-definition-calibration"),
     path("human-loops", human_loops.HumanLoopsApi.as_view(), name="human-loops"),
     path("human-loops/batch", human_loops.HumanLoopBatchRouteApi.as_view(), name="human-loops-batch"),
     path("human-loops/<str:name>", human_loops.HumanLoopDetailApi.as_view(), name="human-loop"),
