@@ -87,7 +87,8 @@ def test_get_pages_by_role(page: str) -> None:
         response = w.clients[role].get(url)
         # then only the roles in the table see it; signed-out people are sent to sign in
         if role == "anonymous":
-            assert response.status_code == 302 and "/accounts/login/" in response["Location"], (role, url)
+            assert response.status_code == 302, (role, url)
+            assert "/accounts/login/" in response["Location"], (role, url)
         elif role in PAGE_TABLE[page]:
             assert response.status_code == 200, (role, url, response.status_code)
         else:
