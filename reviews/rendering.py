@@ -591,23 +591,31 @@ _ASSET_ALIASES = {
     "css/gen-ai-components.css": "css/crowd-html-elements-v2.css",
 }
 
-#: Third-party scripts sample templates load from a CDN, served from our vendored copies.
+#: Third-party files sample templates load from other hosts (spec/crowd-elements.md §4.6), served
+#: from local copies or offline stand-ins: nothing is fetched from the internet at run time.
 _VENDORED = {
     "https://cdnjs.cloudflare.com/ajax/libs/node-uuid/1.4.8/uuid.min.js": "vendor/node-uuid.js",
     "https://cdnjs.cloudflare.com/ajax/libs/draggable/1.0.0-beta.8/draggable.bundle.js": "vendor/draggable.bundle.js",
+    "https://platform.twitter.com/widgets.js": "vendor/twitter-widgets-offline.js",
+    "https://s3.amazonaws.com/cv-demo-images/highway.jpg": "stand-ins/cv-demo-images/highway.jpg",
+    "https://s3.amazonaws.com/cv-demo-images/two-birds.jpg": "stand-ins/cv-demo-images/two-birds.jpg",
+    "https://s3.amazonaws.com/cv-demo-images/ken-griffey-jr.jpg": "stand-ins/cv-demo-images/ken-griffey-jr.jpg",
 }
+_HOST_HINTS = ("assets.crowd.aws", "cdnjs.cloudflare.com", "platform.twitter.com", "cv-demo-images")
 
 _ASSET_ATTR = re.compile(
-    r"""(?P<attr>\b(?:src|href)\s*=\s*)(?P<q>["']?)(?P<url>(?:https?:)?//(?:assets\.crowd\.aws|cdnjs\.cloudflare\.com)/[^"'\s>]*)(?P=q)""",
+    r"""(?P<attr>\b(?:src|href)\s*=\s*)(?P<q>["']?)"""
+    r"""(?P<url>(?:https?:)?//(?:assets\.crowd\.aws|cdnjs\.cloudflare\.com|platform\.twitter\.com|s3\.amazonaws\.com/cv-demo-images)/[^"'\s>]*)(?P=q)""",
     re.IGNORECASE,
 )
 
 
 def _local_asset(url: str) -> str | None:
-    vendored = _VENDORED.get(url if url.startswith("http") else "https:" + url)
+    absolute = url if url.lower().startswith("http") else "https:" + url
+    vendored = _VENDORED.get(absolute) or _VENDORED.get("https:" + absolute.split(":", 1)[1])
     if vendored is not None:
         return CROWD_STATIC_PREFIX + vendored
-    parts = urlsplit(url if url.startswith("http") else "https:" + url)
+    parts = urlsplit(absolute)
     if parts.netloc.lower() != "assets.crowd.aws":
         return None
     path = parts.path.lstrip("/")
@@ -616,9 +624,10 @@ def _local_asset(url: str) -> str | None:
 
 
 def rewrite_asset_urls(html: str) -> str:
-    """Point ``src``/``href`` attributes at ``https://assets.crowd.aws/...`` (and the two CDN
-    scripts sample templates use) to Loupe's static copies; nothing else in the text changes."""
-    if "assets.crowd.aws" not in html and "cdnjs.cloudflare.com" not in html:
+    """Point ``src``/``href`` attributes at ``https://assets.crowd.aws/...`` (and the few other
+    third-party files sample templates load) to Loupe's static copies; nothing else in the text
+    changes."""
+    if not any(hint in html for hint in _HOST_HINTS):
         return html
 
     def swap(match: re.Match[str]) -> str:

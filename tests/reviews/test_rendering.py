@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import time
 from pathlib import Path
 
@@ -234,7 +235,7 @@ def test_standard_liquid_filters_and_tags_work() -> None:
 # --- Asset URLs -----------------------------------------------------------------------------
 
 
-def test_v1_v2_and_gen_ai_asset_urls_load_our_copies() -> None:
+def test_v1_v2_and_gen_ai_asset_urls_and_known_third_party_files_load_our_copies() -> None:
     html = rewrite_asset_urls(
         '<script src="https://assets.crowd.aws/crowd-html-elements.js"></script>'
         '<script src="https://assets.crowd.aws/crowd-html-elements-v2.js"></script>'
@@ -243,6 +244,9 @@ def test_v1_v2_and_gen_ai_asset_urls_load_our_copies() -> None:
         '<link rel="stylesheet" href="https://assets.crowd.aws/css/gen-ai-components.css">'
         '<img src="https://assets.crowd.aws/images/a2i-console/correct-value.png">'
         '<script src="https://cdnjs.cloudflare.com/ajax/libs/node-uuid/1.4.8/uuid.min.js"></script>'
+        '<script async src="https://platform.twitter.com/widgets.js" charset="utf-8"></script>'
+        '<img src="https://s3.amazonaws.com/cv-demo-images/highway.jpg"/>'
+        '<img src="https://s3.amazonaws.com/other-bucket/highway.jpg"/>'
         "<p>https://assets.crowd.aws/ in text stays</p>"
     )
     assert html == (
@@ -253,6 +257,9 @@ def test_v1_v2_and_gen_ai_asset_urls_load_our_copies() -> None:
         '<link rel="stylesheet" href="/static/crowd/css/crowd-html-elements-v2.css">'
         '<img src="/static/crowd/images/a2i-console/correct-value.png">'
         '<script src="/static/crowd/vendor/node-uuid.js"></script>'
+        '<script async src="/static/crowd/vendor/twitter-widgets-offline.js" charset="utf-8"></script>'
+        '<img src="/static/crowd/stand-ins/cv-demo-images/highway.jpg"/>'
+        '<img src="https://s3.amazonaws.com/other-bucket/highway.jpg"/>'
         "<p>https://assets.crowd.aws/ in text stays</p>"
     )
 
@@ -351,3 +358,16 @@ def test_parsed_templates_are_cached_and_renders_are_fast() -> None:
         template_render(content=content, task_input=SAMPLE_INPUT, media=RecordingSigner())
         timings.append(time.perf_counter() - start)
     assert sorted(timings)[-2] < 0.020
+
+
+def test_every_rewritten_asset_of_the_samples_exists_in_static() -> None:
+    # given every sample template rendered
+    static_root = Path(__file__).resolve().parents[2] / "static"
+    missing = set()
+    for path in SAMPLES:
+        html = template_render(content=path.read_text(encoding="utf-8"), task_input=SAMPLE_INPUT).html
+        # then every local asset it points to is a file we ship
+        for url in re.findall(r"""(?:src|href)=["'](/static/[^"']+)["']""", html):
+            if not (static_root / url.removeprefix("/static/")).is_file():
+                missing.add(url)
+    assert missing == set()
