@@ -1383,15 +1383,15 @@
     "[aria-checked=true] .mark.r::after{content:'';width:8px;height:8px;border-radius:50%;background:#0073bb}[aria-checked=true] .mark{border-color:#0073bb}" +
     "[aria-checked=true] .mark.c{background:#0073bb}[aria-checked=true] .mark.c::after{content:'';width:4px;height:8px;border:solid #fff;border-width:0 2px 2px 0;transform:rotate(45deg) translate(-1px,-1px)}" +
     ".target{padding:16px;overflow:auto}" +
-    ".vp{position:relative;flex:1;overflow:hidden;background:#e9ebed;outline:0;touch-action:none;min-height:200px}" +
+    ".vp{position:relative;flex:1;overflow:hidden;background:#e9ebed;outline:0;touch-action:none;min-height:200px;user-select:none;-webkit-user-select:none}" +
     ".vp:focus-visible{box-shadow:inset 0 0 0 2px #0073bb}.stage{position:absolute;left:0;top:0;transform-origin:0 0}" +
     ".stage>img{display:block;width:100%;height:100%;user-select:none;-webkit-user-drag:none;pointer-events:none}" +
     ".stage>canvas,.stage>svg,.stage>.ovl{position:absolute;left:0;top:0;width:100%;height:100%;pointer-events:none}" +
     ".stage>svg{overflow:visible}.vp.draw{cursor:crosshair}.vp.pan,.vp.panning{cursor:grab}.vp.panning{cursor:grabbing}" +
-    ".tb{display:flex;gap:2px;padding:4px 8px;border-bottom:1px solid #eaeded;flex-wrap:wrap;align-items:center}" +
+    ".tb{display:flex;gap:2px;padding:4px 8px;border-bottom:1px solid #eaeded;flex-wrap:nowrap;overflow-x:auto;align-items:center;flex:none}" +
     ".tb button{border:1px solid transparent;background:none;border-radius:2px;padding:3px;color:#545b64;display:inline-flex}" +
     ".tb button:hover:not(:disabled){background:#f2f3f3}.tb button[aria-pressed=true]{border-color:#0073bb;color:#0073bb;background:#f1faff}" +
-    ".tb button:disabled{opacity:.35}.tb .sep{width:1px;height:20px;background:#d5dbdb;margin:0 4px}.tb .zl{font-size:12px;color:#687078;margin-left:4px;min-width:40px}" +
+    ".tb button:disabled{opacity:.35}.tb .sep{width:1px;height:20px;background:#d5dbdb;margin:0 4px}.tb .zl{font-size:12px;color:#687078;margin-left:4px;min-width:40px;white-space:nowrap;display:inline-flex;align-items:center;gap:4px}.tb .zl input{width:70px}" +
     ".imgerr{position:absolute;inset:auto 8px 8px 8px;background:#fdf3f1;border:1px solid #d13212;padding:6px 10px;border-radius:2px}" +
     ".shapes{list-style:none;margin:0;padding:0}.shapes li{display:flex;align-items:center;gap:6px;padding:4px 6px;border-radius:2px;cursor:pointer}" +
     ".shapes li[aria-selected=true]{background:#f1faff;box-shadow:inset 3px 0 0 #0073bb}.shapes li span.t{flex:1;overflow:hidden;text-overflow:ellipsis;white-space:nowrap}" +
@@ -1497,6 +1497,7 @@
         return;
       }
       if (e.button !== 0) return;
+      e.preventDefault(); // no text selection or native drag: either would cancel the pointer stream
       vp.setPointerCapture(e.pointerId);
       if (self.opts.down) self.opts.down(self.toNat(e.clientX, e.clientY), e);
     });
@@ -1514,7 +1515,11 @@
       if (self.loaded && self.opts.up) self.opts.up(self.toNat(e.clientX, e.clientY), e);
     }
     vp.addEventListener("pointerup", end);
-    vp.addEventListener("pointercancel", end);
+    vp.addEventListener("pointercancel", function () {
+      if (pan) { pan = null; vp.classList.remove("panning"); return; }
+      if (self.opts.cancel) self.opts.cancel();
+    });
+    vp.addEventListener("dragstart", function (e) { e.preventDefault(); });
     vp.addEventListener("contextmenu", function (e) { e.preventDefault(); });
     vp.addEventListener("keydown", function (e) { if (e.key === " " && !e.repeat) { self.spaceDown = true; vp.classList.add("pan"); e.preventDefault(); } });
     vp.addEventListener("keyup", function (e) { if (e.key === " ") { self.spaceDown = false; vp.classList.toggle("pan", self.panMode); } });
@@ -1902,6 +1907,7 @@
         down: function (p, e) { self.onDown(self.clampPt(p), e, p); },
         move: function (p, e) { self.onMove(self.clampPt(p), e, p); },
         up: function (p, e) { self.onUp(self.clampPt(p), e, p); },
+        cancel: function () { self.onCancel(); },
         loaded: function () { self.draw(); },
         zoomed: function () { self.draw(); }
       });
@@ -1947,6 +1953,14 @@
       this.renderLabels();
     }
     extraToolbar() { return ""; }
+    onCancel() {
+      var op = this._op;
+      this._op = null;
+      if (op && op.pre) { this.shapes = JSON.parse(op.pre); this._sel = -1; }
+      this._painting = false;
+      this.renderList();
+      this.draw();
+    }
     toolbarAction() {}
     loadInitial() {
       if (!this.hasAttribute("initial-value")) return;
@@ -2205,15 +2219,15 @@
     }
     onUp(p) {
       var op = this._op;
-      this._op = null;
       if (!op) return;
+      this.onMove(p); // pointermove events are coalesced: apply the release point too
+      this._op = null;
       if (op.kind === "new") {
-        this.onMove(p);
         var b = op.box, s = this.viewer.s;
         if (b.width * s >= 3 && b.height * s >= 3) {
           var pre = this.snapshot();
           this.shapes.push({ label: this.currentLabel(), left: b.left, top: b.top, width: b.width, height: b.height });
-          this._sel = this.shapes.length - 1;
+          this._sel = -1;
           this.commit(pre);
         }
         this.draw();
@@ -2261,7 +2275,7 @@
       var pre = this.snapshot();
       this.shapes.push({ label: this.currentLabel(), x: p.x, y: p.y });
       this._sel = this.shapes.length - 1;
-      this._op = { pre: pre };
+      this._op = { pre: pre, created: true };
       this.renderList();
       this.draw();
     }
@@ -2274,9 +2288,12 @@
     onUp(p) {
       if (!this._op) return;
       this.onMove(p);
-      var pre = this._op.pre;
+      var op = this._op;
       this._op = null;
-      this.commit(pre);
+      if (op.created) this._sel = -1;
+      this.commit(op.pre);
+      this.renderList();
+      this.draw();
     }
     outShape(s, w, h) { var q = this.outPt(s, w, h); return { label: s.label, x: q.x, y: q.y }; }
   }
@@ -2349,9 +2366,9 @@
     onUp(p) {
       if (this._drawing) { this.drawRelease(p); return; }
       var op = this._op;
-      this._op = null;
       if (!op) return;
       this.onMove(p);
+      this._op = null;
       if (op.kind === "vertex" && this.constructor.closed && selfCrossing(this.shapes[op.i].vertices, true)) {
         this.shapes = JSON.parse(op.pre);
         this.showToolError("Edges of a polygon may not cross.");
@@ -2367,7 +2384,7 @@
       this._drawing = null;
       var pre = this.snapshot();
       this.shapes.push({ label: d.label, vertices: d.vertices });
-      this._sel = this.shapes.length - 1;
+      this._sel = -1;
       this.commit(pre);
       return true;
     }
