@@ -60,14 +60,36 @@ def wav_bytes() -> bytes:
     return buf.getvalue()
 
 
+MEDIA_BUCKET = "/loupe-bench/"
+
+
 class _Handler(SimpleHTTPRequestHandler):
+    """Static files of the site, plus any object under /loupe-bench/ (what the test signer turns
+    s3://loupe-bench/... into): a WAV for audio names, a PNG for everything else."""
+
     def log_message(self, *args: Any) -> None:  # keep test output quiet
         pass
+
+    def do_GET(self) -> None:
+        if self.path.startswith(MEDIA_BUCKET):
+            audio = self.path.lower().endswith((".mp3", ".wav", ".ogg"))
+            body = WAV if audio else PHOTO_PNG
+            self.send_response(200)
+            self.send_header("Content-Type", "audio/wav" if audio else "image/png")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+            return
+        super().do_GET()
 
     def end_headers(self) -> None:
         self.send_header("Access-Control-Allow-Origin", "*")
         self.send_header("Cache-Control", "no-store")
         super().end_headers()
+
+
+PHOTO_PNG = png_bytes(PHOTO_SIZE)
+WAV = wav_bytes()
 
 
 @dataclass

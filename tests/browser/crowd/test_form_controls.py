@@ -3,9 +3,12 @@ against the exact answerContent (spec/crowd-elements.md §1.4-1.7, §2.1-2.2).""
 
 from __future__ import annotations
 
+import pytest
 from playwright.sync_api import Page, expect
 
 from .conftest import Guard, Site, open_page, submit, try_submit
+
+pytestmark = pytest.mark.browser
 
 
 def test_text_inputs_checkbox_radio_toggle_slider_give_the_documented_answer(page: Page, site: Site) -> None:

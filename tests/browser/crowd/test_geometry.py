@@ -8,9 +8,12 @@ import io
 from typing import Any
 
 from PIL import Image
+import pytest
 from playwright.sync_api import Page, expect
 
 from .conftest import PHOTO_SIZE, Site, open_page, submit
+
+pytestmark = pytest.mark.browser
 
 PHOTO = "/media/photo.png"
 
