@@ -7,24 +7,51 @@ a rolled-back transaction sends nothing and a loop of calls sends every item.
 
 from __future__ import annotations
 
+import asyncio
 import logging
+import threading
+import uuid
+from datetime import UTC, datetime
 from functools import partial
 from typing import Any
 
-from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
 from django.db import transaction
 
 logger = logging.getLogger(__name__)
 
 
+_loop: asyncio.AbstractEventLoop | None = None
+_loop_lock = threading.Lock()
+
+
+def _publisher_loop() -> asyncio.AbstractEventLoop:
+    """One event loop per process, on its own thread, for sends from sync code.
+
+    ``async_to_sync`` would build a fresh event loop and executor thread on every call (about
+    2 ms each on this machine), which is most of the cost of a StartHumanLoop; handing the send
+    to a long-lived loop costs a thread hop.
+    """
+    global _loop
+    if _loop is None:
+        with _loop_lock:
+            if _loop is None:
+                loop = asyncio.new_event_loop()
+                threading.Thread(target=loop.run_forever, name="loupe-publisher", daemon=True).start()
+                _loop = loop
+    return _loop
+
+
 def group_send_now(group: str, message: dict[str, Any]) -> None:
-    """Send to a channel-layer group right away (use ``publish_on_commit`` inside transactions)."""
+    """Send to a channel-layer group right away (use ``publish_on_commit`` inside transactions).
+
+    Waits (at most 5 s) for the layer to accept the message, so the caller knows it was handed on.
+    """
     layer = get_channel_layer()
     if layer is None:
         return
     try:
-        async_to_sync(layer.group_send)(group, message)
+        asyncio.run_coroutine_threadsafe(layer.group_send(group, message), _publisher_loop()).result(timeout=5)
     except Exception:
         # A push is best effort: the state it announces is committed, and pages re-read it.
         logger.exception("Could not publish to channel group %s", group)
@@ -60,20 +87,86 @@ def event_message(event: str, data: dict[str, Any]) -> dict[str, Any]:
 
 
 def loop_status_changed(loop: Any) -> None:
-    """Call inside the transaction that moved ``loop`` to Completed, Failed or Stopped: on commit,
-    the organization's dashboards hear ``loop.status``. (The results service extends this with
-    output writing, EventBridge-shaped events and webhooks.)"""
-    publish_on_commit(
-        org_group(loop.organization_id),
-        event_message(
-            "loop.status",
-            {
-                "loop": loop.name,
-                "loop_id": loop.pk,
-                "flow_definition_id": loop.flow_definition_id,
-                "status": loop.status,
-                "failure_code": loop.failure_code,
-                "failure_reason": loop.failure_reason,
-            },
-        ),
-    )
+    """Call inside the transaction that moved ``loop`` to Completed, Failed or Stopped. On commit
+    (bound to this loop, so a loop of calls handles every loop):
+
+    * the organization's dashboards and the loop's pages hear ``loop.status``;
+    * Completed: the background task ``flows.tasks.write_loop_output`` is enqueued: it stores the
+      consolidated answer, writes output.json, and then sends the status-change event to the
+      webhooks (``loop.event`` on the same groups), so a receiver can already read the output;
+    * Failed / Stopped: ``flows.tasks.fan_out_loop_event`` is enqueued: the status-change event
+      (``human_loop_status_event``) to the webhooks and the groups.
+
+    Runs no query inside the transaction. An enqueue that fails after commit is logged; for
+    output writes housekeeping (``flows.services.results.outputs_recover``) enqueues it again.
+    """
+    data = {
+        "loop": loop.name,
+        "loop_id": loop.pk,
+        "flow_definition_id": loop.flow_definition_id,
+        "status": loop.status,
+        "failure_code": loop.failure_code,
+        "failure_reason": loop.failure_reason,
+        "output_uri": loop.output_uri or None,
+    }
+    publish_on_commit(org_group(loop.organization_id), event_message("loop.status", data))
+    publish_on_commit(loop_group(loop.pk), event_message("loop.status", data))
+    transaction.on_commit(partial(_after_status_change, loop_id=loop.pk, status=str(loop.status)))
+
+
+def _after_status_change(loop_id: int, status: str) -> None:
+    from flows import tasks
+
+    try:
+        if status == "Completed":
+            tasks.write_loop_output.enqueue(loop_id)
+        else:
+            tasks.fan_out_loop_event.enqueue(loop_id)
+    except Exception:
+        logger.exception("Could not enqueue the results of loop %s (%s)", loop_id, status)
+
+
+EVENT_DETAIL_TYPE = "SageMaker A2I HumanLoop Status Change"
+EVENT_SOURCE = "aws.sagemaker"
+_EVENT_NAMESPACE = uuid.UUID("6b0d3a52-5f1e-4c7e-9d2a-6c1f0e3b7a41")
+
+
+def _iso_millis(value: datetime) -> str:
+    t = value.astimezone(UTC)
+    return f"{t:%Y-%m-%dT%H:%M:%S}.{t.microsecond // 1000:03d}Z"
+
+
+def human_loop_status_event(loop: Any) -> dict[str, Any]:
+    """The EventBridge event of a loop that reached a terminal status (spec/a2i.md §21).
+
+    Deterministic for a given loop and status: ``id`` is a UUID derived from the loop's row and
+    status, and ``time`` is when the status changed, so sending it twice sends the same event
+    (receivers deduplicate on ``id``, as EventBridge's at-least-once delivery asks them to).
+    ``humanLoopOutput`` is present for Completed loops only. Reads ``loop.organization`` and
+    ``loop.flow_definition``."""
+    org = loop.organization
+    flow = loop.flow_definition
+    changed = loop.completed_at or loop.created_at
+    detail = {
+        "creationTime": _iso_millis(loop.created_at),
+        "failureCode": loop.failure_code or None,
+        "failureReason": loop.failure_reason or None,
+        "flowDefinitionArn": flow.arn,
+        "humanLoopArn": loop.arn,
+        "humanLoopName": loop.name,
+        "humanLoopStatus": str(loop.status),
+    }
+    if loop.status == "Completed" and loop.output_uri:
+        detail["humanLoopOutput"] = {"outputS3Uri": loop.output_uri}
+    detail = dict(sorted(detail.items()))
+    return {
+        "version": "0",
+        "id": str(uuid.uuid5(_EVENT_NAMESPACE, f"{org.account_id}/{loop.pk}/{loop.name}/{loop.status}")),
+        "detail-type": EVENT_DETAIL_TYPE,
+        "source": EVENT_SOURCE,
+        "account": org.account_id,
+        "time": f"{changed.astimezone(UTC):%Y-%m-%dT%H:%M:%SZ}",
+        "region": org.region,
+        "resources": [loop.arn],
+        "detail": detail,
+    }

@@ -16,10 +16,11 @@ from datetime import UTC, datetime
 from urllib.parse import quote
 
 from django.conf import settings
+from django.db import connection
 from django.http import HttpRequest
 
-from workforce.authentication import api_key_lookup
-from workforce.models import ApiKey
+from flows.selectors import raw
+from workforce.models import ApiKey, Organization
 
 SERVICE = "sagemaker"
 ALGORITHM = "AWS4-HMAC-SHA256"
@@ -72,6 +73,30 @@ def _header(request: HttpRequest, name: str) -> str | None:
     if name == "content-length":
         return request.META.get("CONTENT_LENGTH")
     return request.META.get("HTTP_" + name.upper().replace("-", "_"))
+
+
+_KEY_FIELDS = tuple(f.attname for f in ApiKey._meta.concrete_fields)
+_ORG_FIELDS = tuple(f.attname for f in Organization._meta.concrete_fields)
+
+
+def key_lookup(access_key_id: str) -> ApiKey | None:
+    """The active key with its organization, in one query (every signed request runs this)."""
+    q = connection.ops.quote_name
+    # Identifiers come from the models; the values go as parameters.
+    sql = (
+        f"SELECT {raw.columns(ApiKey, _KEY_FIELDS, 'k')}, {raw.columns(Organization, _ORG_FIELDS, 'o')} "  # noqa: S608
+        f"FROM {q(ApiKey._meta.db_table)} k "
+        f"JOIN {q(Organization._meta.db_table)} o ON o.{q('id')} = k.{q('organization_id')} "
+        f"WHERE k.{q('access_key_id')} = %s AND k.{q('revoked_at')} IS NULL"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [access_key_id])
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    key = raw.instance(ApiKey, _KEY_FIELDS, row[: len(_KEY_FIELDS)])
+    key.organization = raw.instance(Organization, _ORG_FIELDS, row[len(_KEY_FIELDS) :])
+    return key
 
 
 def _signing_key(secret: str, day: str, region: str) -> bytes:
@@ -141,7 +166,7 @@ def authenticate(request: HttpRequest, *, now: datetime | None = None) -> ApiKey
     )
     scope = f"{day}/{region}/{SERVICE}/aws4_request"
     to_sign = "\n".join([ALGORITHM, amz_date, scope, hashlib.sha256(canonical.encode("utf-8")).hexdigest()])
-    key = api_key_lookup(akid)
+    key = key_lookup(akid)
     if key is None:
         raise AuthError("UnrecognizedClientException", "The security token included in the request is invalid.")
     expected = hmac.new(_signing_key(key.secret_access_key, day, region), to_sign.encode("utf-8"), hashlib.sha256)

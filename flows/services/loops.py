@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
-from django.db import IntegrityError
+from django.db import IntegrityError, connection
 from django.utils import timezone
 
 from flows import events, locks, validation
@@ -22,9 +22,11 @@ from flows.models import (
     FlowDefinitionStatus,
     HumanLoop,
     HumanLoopStatus,
+    HumanTaskUi,
     Task,
     TaskStatus,
 )
+from flows.selectors import raw
 from workforce.models import Organization
 
 
@@ -55,14 +57,52 @@ def flow_for_arn(
     name = flow_definition_arn[len(prefix) :]
     if not name or len(name) > 63:
         return None
-    flow = (
-        FlowDefinition.objects.select_related("human_task_ui")
-        .filter(organization=organization, name=name, deleted_at__isnull=True)
-        .first()
-    )
-    if flow is not None:
-        flow.organization = organization
+    rows = _flow_rows(organization.pk, name)
+    if rows is None:
+        return None
+    flow, ui = rows
+    flow.organization = organization
+    flow.human_task_ui = ui
     return flow
+
+
+#: What starting a loop reads of a flow (other fields load on access).
+_FLOW_FIELDS = (
+    "id",
+    "organization_id",
+    "name",
+    "status",
+    "human_task_ui_id",
+    "workteam_id",
+    "workteam_arn",
+    "task_count",
+    "task_availability_lifetime_seconds",
+)
+
+
+def _flow_rows(organization_id: int, name: str) -> tuple[FlowDefinition, HumanTaskUi] | None:
+    """The live flow ``name`` and its template's deletion time, in one query.
+
+    StartHumanLoop runs this on every call, so it skips the ORM's query compiler
+    (``flows.selectors.raw``).
+    """
+    q = connection.ops.quote_name
+    # Identifiers come from the models; the values go as parameters.
+    sql = (
+        f"SELECT {raw.columns(FlowDefinition, _FLOW_FIELDS, 'f')}, "  # noqa: S608
+        f"{raw.columns(HumanTaskUi, ('id', 'deleted_at'), 'u')} "
+        f"FROM {q(FlowDefinition._meta.db_table)} f "
+        f"JOIN {q(HumanTaskUi._meta.db_table)} u ON u.{q('id')} = f.{q('human_task_ui_id')} "
+        f"WHERE f.{q('organization_id')} = %s AND f.{q('name')} = %s AND f.{q('deleted_at')} IS NULL"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [organization_id, name])
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    flow = raw.instance(FlowDefinition, _FLOW_FIELDS, row[: len(_FLOW_FIELDS)])
+    ui = raw.instance(HumanTaskUi, ("id", "deleted_at"), row[len(_FLOW_FIELDS) :])
+    return flow, ui
 
 
 def loop_validate_start(
@@ -80,12 +120,37 @@ def loop_validate_start(
     ``flows`` is an optional cache (ARN -> flow or None) for callers validating many items
     against the same flows (batch start), so that each flow is read once.
     """
+    classifiers = _check_values(
+        name=name,
+        flow_definition_arn=flow_definition_arn,
+        input_content=input_content,
+        content_classifiers=content_classifiers,
+    )
+    flow = _check_flow(organization=organization, flow_definition_arn=flow_definition_arn, flows=flows)
+    return ValidStart(
+        name=name,
+        flow=flow,
+        input_content=input_content,
+        input_sha256=hashlib.sha256(input_content.encode("utf-8")).hexdigest(),
+        content_classifiers=classifiers,
+        activation_results=activation_results,
+    )
+
+
+def _check_values(*, name: Any, flow_definition_arn: Any, input_content: Any, content_classifiers: Any) -> list[str]:
+    """The checks that need no database. Returns the content classifiers."""
     validation.human_loop_name(name)
     validation.string(
         flow_definition_arn, "flowDefinitionArn", max_len=1024, pattern=validation.A2I_FLOW_DEFINITION_ARN
     )
     validation.json_object_text(input_content, "humanLoopInput.inputContent", max_len=validation.MAX_INPUT_CONTENT)
-    classifiers = [] if content_classifiers is None else validation.content_classifiers(content_classifiers)
+    return [] if content_classifiers is None else validation.content_classifiers(content_classifiers)
+
+
+def _check_flow(
+    *, organization: Organization, flow_definition_arn: str, flows: dict[str, FlowDefinition | None] | None = None
+) -> FlowDefinition:
+    """The flow a loop may start on: the caller's, Active, its template not deleted."""
     if flows is not None and flow_definition_arn in flows:
         flow = flows[flow_definition_arn]
     else:
@@ -107,14 +172,7 @@ def loop_validate_start(
             f"The worker task template of flow definition {flow.name} was deleted: it cannot start new human loops.",
             field="flowDefinitionArn",
         )
-    return ValidStart(
-        name=name,
-        flow=flow,
-        input_content=input_content,
-        input_sha256=hashlib.sha256(input_content.encode("utf-8")).hexdigest(),
-        content_classifiers=classifiers,
-        activation_results=activation_results,
-    )
+    return flow
 
 
 def _same_request(loop: HumanLoop, start: ValidStart) -> bool:
@@ -134,17 +192,6 @@ def _conflict(name: str) -> Conflict:
         "choose another name, or send the same input to retry.",
         field="humanLoopName",
     )
-
-
-def flow_still_active_or_raise(*, flow_id: int) -> None:
-    """Inside a start transaction, after the inserts: refuse if the flow left Active meanwhile
-    (DeleteFlowDefinition committed between validation and insert), so the transaction rolls back."""
-    if not FlowDefinition.objects.filter(
-        pk=flow_id, status=FlowDefinitionStatus.ACTIVE, deleted_at__isnull=True
-    ).exists():
-        raise InvalidInput(
-            "The flow definition is being deleted: it cannot start new human loops.", field="flowDefinitionArn"
-        )
 
 
 def loop_build(*, organization: Organization, start: ValidStart, now: Any = None) -> tuple[HumanLoop, list[Task]]:
@@ -202,30 +249,41 @@ def loop_start(
     ``created=False`` (a retried call succeeds); the same name with other input raises
     ``Conflict``. Nothing is written when anything is refused.
     """
-    start = loop_validate_start(
-        organization=organization,
+    classifiers = _check_values(
         name=name,
         flow_definition_arn=flow_definition_arn,
         input_content=input_content,
         content_classifiers=content_classifiers,
-        activation_results=activation_results,
     )
-    # No read first: the unique (organization, name) constraint decides, so the common case is
-    # one insert per table, and a retry or a conflict is told apart after the failed insert.
-    loop, tasks = loop_build(organization=organization, start=start)
+    digest = hashlib.sha256(input_content.encode("utf-8")).hexdigest()
+    # No read of the name first: the unique (organization, name) constraint decides, so the common
+    # case is one insert per table, and a retry or a conflict is told apart after the failed insert.
+    # The flow is read inside the write transaction: on SQLite (one writer) a DeleteFlowDefinition
+    # cannot slip in between the check and the insert; on PostgreSQL the window is this
+    # transaction's few milliseconds, and the housekeeping reaper only removes a Deleting flow
+    # once no loop of it is running.
     try:
         with locks.write_transaction():
+            flow = _check_flow(organization=organization, flow_definition_arn=flow_definition_arn)
+            start = ValidStart(
+                name=name,
+                flow=flow,
+                input_content=input_content,
+                input_sha256=digest,
+                content_classifiers=classifiers,
+                activation_results=activation_results,
+            )
+            loop, tasks = loop_build(organization=organization, start=start)
             loop.save(force_insert=True)
             Task.objects.bulk_create(tasks)
-            flow_still_active_or_raise(flow_id=start.flow.pk)
             loop_announce(loops=[loop])
     except IntegrityError:
-        existing = _existing(organization, start.name)
+        existing = _existing(organization, name)
         if existing is None:
             raise
-        if _same_request(existing, start):
+        if existing.input_sha256 == digest and existing.flow_definition_id == flow.pk:
             return existing, False
-        raise _conflict(start.name) from None
+        raise _conflict(name) from None
     return loop, True
 
 

@@ -127,8 +127,8 @@ def test_validate_start_alone_writes_nothing_and_caches_flows(org: Org, django_a
 @pytest.mark.parametrize("task_count", [1, 3])
 def test_start_query_count_is_constant(org: Org, task_count: int, django_assert_max_num_queries) -> None:  # type: ignore[no-untyped-def]
     flow = flow_factory(org.organization, task_count=task_count)
-    # flow lookup, (savepoint), insert loop, bulk insert tasks, flow still active, (release)
-    with django_assert_max_num_queries(6):
+    # (savepoint), flow lookup, insert loop, bulk insert tasks, (release)
+    with django_assert_max_num_queries(5):
         _start(org, flow)
 
 
