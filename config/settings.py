@@ -256,5 +256,21 @@ LOUPE_HOUSEKEEPING: list[str] = [
     "flows.services.work.loops_expire",
     "flows.services.work.loops_stopping_settle",
     "flows.services.flow_definitions.flow_definitions_reap",
+    "flows.services.results.outputs_recover",
+    "flows.services.webhooks.webhook_deliveries_recover",
 ]
 LOUPE_HOUSEKEEPING_INTERVAL = env.float("LOUPE_HOUSEKEEPING_INTERVAL", default=2.0)
+
+# --- Results: output.json writes, webhooks, worker reliability --------------------------------
+#: A completed loop's output write showing no progress for this long is enqueued again.
+LOUPE_OUTPUT_RECOVERY_SECONDS = env.float("LOUPE_OUTPUT_RECOVERY_SECONDS", default=30.0)
+#: One write attempt running longer than this counts as dead (its worker was killed).
+LOUPE_OUTPUT_ATTEMPT_TIMEOUT_SECONDS = env.float("LOUPE_OUTPUT_ATTEMPT_TIMEOUT_SECONDS", default=120.0)
+#: Folders under which organizations may map a bucket to a local folder (BucketMapping).
+LOUPE_OUTPUT_ROOTS = env.list("LOUPE_OUTPUT_ROOTS", default=[str(VAR_DIR / "outputs")])
+#: Webhook targets on private, loopback or link-local addresses are refused unless this is true.
+LOUPE_WEBHOOK_ALLOW_PRIVATE = env.bool("LOUPE_WEBHOOK_ALLOW_PRIVATE", default=False)
+LOUPE_WEBHOOK_MAX_ATTEMPTS = env.int("LOUPE_WEBHOOK_MAX_ATTEMPTS", default=8)
+LOUPE_WEBHOOK_RETRY_BASE_SECONDS = env.float("LOUPE_WEBHOOK_RETRY_BASE_SECONDS", default=10.0)
+#: Worker reliability of a flow is re-estimated at most this often.
+LOUPE_RELIABILITY_INTERVAL_SECONDS = env.float("LOUPE_RELIABILITY_INTERVAL_SECONDS", default=300.0)

@@ -56,14 +56,16 @@ def votes_of(draw: st.DrawFn, value_strategy: st.SearchStrategy) -> list[Vote]:
 @given(ids=worker_ids, value=labels)
 def test_single_label_unanimous(ids: list[str], value: str) -> None:
     result = single_label([Vote(w, value) for w in ids])
-    assert result.value == value and result.confidence == 1.0
+    assert result.value == value
+    assert result.confidence == 1.0
 
 
 @fast
 @given(ids=worker_ids, chosen=st.lists(labels, unique=True))
 def test_multi_label_unanimous(ids: list[str], chosen: list[str]) -> None:
     kept, result = multi_label([Vote(w, chosen) for w in ids], items=lambda v: v)
-    assert sorted(kept) == sorted(chosen) and result.confidence == 1.0
+    assert sorted(kept) == sorted(chosen)
+    assert result.confidence == 1.0
 
 
 @fast
@@ -105,7 +107,8 @@ def test_polygons_unanimous(ids: list[str], poly: dict) -> None:
 @given(ids=worker_ids, text=st.text(max_size=40))
 def test_free_text_unanimous(ids: list[str], text: str) -> None:
     result = free_text([Vote(w, text) for w in ids])
-    assert result.value == text and result.confidence == 1.0
+    assert result.value == text
+    assert result.confidence == 1.0
 
 
 @fast
