@@ -9,7 +9,11 @@ human's answer), the others keep the model's label. For every useful ``t``:
 * ``accuracy(t)`` = (weight reviewed + weight kept whose model label equals the human's) / total.
 
 ``accuracy`` never decreases as ``t`` grows, so the threshold that reaches a target accuracy with
-the fewest reviews is the smallest ``t`` whose accuracy reaches the target.
+the fewest reviews is the smallest ``t`` whose accuracy reaches the target. Chosen that tightly on
+the reviewed items, it falls a little short on predictions not seen yet; so by default the
+recommendation asks the *lower* one-sided 95 % bound of the accuracy to reach the target (a
+Wilson bound on the error rate of the predictions kept without review), ``bounded=False`` for the
+observed accuracy.
 
 Weights correct for how the items were chosen: a loop that only a ``Sampling`` condition of
 ``p`` percent started stands for ``100 / p`` predictions (``flows.services.routing``), so a flow
@@ -43,14 +47,23 @@ class Point:
     threshold: float
     review_rate: float
     accuracy: float
+    #: One-sided lower confidence bound of ``accuracy`` (Wilson bound on the kept items' error rate).
+    accuracy_lower: float = 0.0
 
     def as_json(self) -> dict[str, float]:
-        return {"threshold": self.threshold, "reviewRate": self.review_rate, "accuracy": self.accuracy}
+        return {
+            "threshold": self.threshold,
+            "reviewRate": self.review_rate,
+            "accuracy": self.accuracy,
+            "accuracyLowerBound": self.accuracy_lower,
+        }
 
 
 @dataclass(frozen=True)
 class Calibration:
     target: float
+    #: True: the recommendation holds the target at the curve's lower bound (see ``recommend``).
+    bounded: bool
     items: int
     #: Accuracy of the model alone (no review).
     model_accuracy: float | None
@@ -73,9 +86,25 @@ def labels_equal(a: Any, b: Any) -> bool:
     return str(a).strip() == str(b).strip()
 
 
-def calibration_curve(items: Iterable[Item]) -> list[Point]:
-    """The (threshold, review rate, accuracy) curve, one point per distinct confidence plus
-    "review everything". O(n log n)."""
+def wilson_upper(errors: float, n: float, z: float) -> float:
+    """Upper bound of a proportion seen as ``errors`` out of ``n`` (Wilson score interval)."""
+    if n <= 0:
+        return 1.0
+    p = errors / n
+    z2 = z * z
+    centre = p + z2 / (2 * n)
+    margin = z * math.sqrt(p * (1 - p) / n + z2 / (4 * n * n))
+    return min(1.0, (centre + margin) / (1 + z2 / n))
+
+
+#: z of the one-sided 95 % bound used by default.
+Z_95 = 1.6448536269514722
+
+
+def calibration_curve(items: Iterable[Item], *, z: float = Z_95) -> list[Point]:
+    """The (threshold, review rate, accuracy, accuracy lower bound) curve, one point per distinct
+    confidence plus "review everything". O(n log n). Weights count as that many items in the
+    bound (a sampled loop standing for 20 predictions is 20 observations: optimistic, noted)."""
     rows = sorted(
         (float(i.confidence), float(i.weight), i.correct) for i in items if math.isfinite(i.confidence) and i.weight > 0
     )
@@ -89,20 +118,25 @@ def calibration_curve(items: Iterable[Item]) -> list[Point]:
     while i < len(rows):
         c = rows[i][0]
         # Threshold c: everything below c is reviewed, c itself and above are kept.
-        points.append(Point(c, reviewed / total, (reviewed + kept_correct) / total))
+        kept = total - reviewed
+        lower = 1.0 - (kept / total) * wilson_upper(kept - kept_correct, kept, z)
+        points.append(Point(c, reviewed / total, (reviewed + kept_correct) / total, lower))
         while i < len(rows) and rows[i][0] == c:
             _, w, ok = rows[i]
             reviewed += w
             kept_correct -= w if ok else 0.0
             i += 1
-    points.append(Point(math.nextafter(rows[-1][0], math.inf), 1.0, 1.0))
+    points.append(Point(math.nextafter(rows[-1][0], math.inf), 1.0, 1.0, 1.0))
     return points
 
 
-def recommend(curve: list[Point], target: float) -> Point | None:
-    """The point with the fewest reviews whose accuracy reaches ``target``."""
+def recommend(curve: list[Point], target: float, *, bounded: bool = True) -> Point | None:
+    """The point with the fewest reviews whose accuracy reaches ``target``: by default its lower
+    confidence bound (so that the threshold holds on predictions not seen yet), with
+    ``bounded=False`` the accuracy observed on these items."""
     for point in curve:
-        if point.accuracy >= target - 1e-12:
+        value = point.accuracy_lower if bounded else point.accuracy
+        if value >= target - 1e-12:
             return point
     return None
 
@@ -121,17 +155,18 @@ def thin(curve: list[Point], keep: int = 200, always: Point | None = None) -> li
     return out
 
 
-def calibrate(items: Iterable[Item], target: float) -> Calibration:
+def calibrate(items: Iterable[Item], target: float, *, bounded: bool = True) -> Calibration:
     if not 0 < target <= 1:
         raise ValueError("target accuracy must be in (0, 1]")
     items = list(items)
     curve = calibration_curve(items)
     return Calibration(
         target=target,
+        bounded=bounded,
         items=len(items),
         model_accuracy=curve[0].accuracy if curve else None,
         curve=curve,
-        recommended=recommend(curve, target),
+        recommended=recommend(curve, target, bounded=bounded),
     )
 
 

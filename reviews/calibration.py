@@ -68,10 +68,13 @@ def flow_calibration_page(request: HttpRequest, account_id: str, name: str) -> H
     org = _organization(request, account_id)
     target = _target(request.GET.get("target"))
     paths = {k: request.GET.get(f"{k}_path") or None for k in ("confidence", "label", "answer")}
+    conservative = request.GET.get("conservative", "true").lower() not in ("false", "0", "no", "off")
     error = None
     context: dict[str, Any] = {}
     try:
-        calibration, chosen = flow_calibration(organization=org, name=name, target=target, paths=paths)
+        calibration, chosen = flow_calibration(
+            organization=org, name=name, target=target, paths=paths, conservative=conservative
+        )
         context = calibration_context(calibration, chosen)
     except NotFound:
         raise Http404("No such flow definition.") from None
@@ -80,5 +83,13 @@ def flow_calibration_page(request: HttpRequest, account_id: str, name: str) -> H
     return render(
         request,
         "reviews/calibration.html",
-        {"org": org, "flow_name": name, "error": error, "target_input": f"{target * 100:g}", "query": paths, **context},
+        {
+            "org": org,
+            "flow_name": name,
+            "error": error,
+            "target_input": f"{target * 100:g}",
+            "query": paths,
+            "conservative": conservative,
+            **context,
+        },
     )

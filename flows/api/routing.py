@@ -125,6 +125,12 @@ class CalibrationQuerySerializer(StrictInputSerializer):
     confidence_path = serializers.CharField(required=False, help_text="JSON path of the confidence in the prediction.")
     label_path = serializers.CharField(required=False, help_text="JSON path of the label in the prediction.")
     answer_path = serializers.CharField(required=False, help_text="JSON path of the label in a worker's answer.")
+    conservative = serializers.BooleanField(
+        required=False,
+        default=True,
+        help_text="true: the recommended threshold reaches the target at the accuracy's lower 95 % bound "
+        "(holds on unseen predictions); false: at the accuracy observed on the reviewed loops.",
+    )
 
     def validate_target(self, value: float) -> float:
         if value <= 0:
@@ -136,11 +142,13 @@ class CalibrationPointSerializer(serializers.Serializer):
     threshold = serializers.FloatField(help_text="Review when confidence < threshold.")
     reviewRate = serializers.FloatField()
     accuracy = serializers.FloatField()
+    accuracyLowerBound = serializers.FloatField(help_text="One-sided 95 % lower bound of the accuracy.")
 
 
 class CalibrationOutputSerializer(serializers.Serializer):
     flowDefinitionName = serializers.CharField()
     target = serializers.FloatField()
+    conservative = serializers.BooleanField()
     loops = serializers.IntegerField(help_text="Completed, routed loops with a confidence and a human label.")
     modelAccuracy = serializers.FloatField(allow_null=True, help_text="Accuracy with no review.")
     paths = serializers.DictField(child=serializers.CharField())
@@ -156,6 +164,7 @@ def calibration_body(flow_name: str, result: Calibration, paths: CalibrationPath
     return {
         "flowDefinitionName": flow_name,
         "target": result.target,
+        "conservative": result.bounded,
         "loops": result.items,
         "modelAccuracy": result.model_accuracy,
         "paths": {"confidence": paths.confidence, "label": paths.label, "answer": paths.answer},
@@ -196,5 +205,6 @@ class FlowCalibrationApi(EngineerApi):
                 "label": q.get("label_path"),
                 "answer": q.get("answer_path"),
             },
+            conservative=q["conservative"],
         )
         return Response(calibration_body(name, result, paths))

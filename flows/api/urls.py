@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.urls import URLPattern, URLResolver, include, path, re_path
 
-from flows.api import flow_definitions, human_loops, routing, task_uis, workteams
+from flows.api import flow_definitions, human_loops, outputs, routing, task_uis, webhooks, workteams
 from flows.api.errors import api_not_found
 
 urlpatterns: list[URLPattern | URLResolver] = [
@@ -13,7 +13,11 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("flow-definitions", flow_definitions.FlowDefinitionsApi.as_view(), name="flow-definitions"),
     path("flow-definitions/<str:name>", flow_definitions.FlowDefinitionDetailApi.as_view(), name="flow-definition"),
     path("flow-definitions/<str:name>/route", routing.FlowRouteApi.as_view(), name="flow-definition-route"),
-    path("flow-definitions/<str:name>/calibration", routing.FlowCalibrationApi.as_view(), name="flow-definition-calibration"),
+    path(
+        "flow-definitions/<str:name>/calibration",
+        routing.FlowCalibrationApi.as_view(),
+        name="flow-definition-calibration",
+    ),
     path("human-loops", human_loops.HumanLoopsApi.as_view(), name="human-loops"),
     path("human-loops/batch", human_loops.HumanLoopBatchRouteApi.as_view(), name="human-loops-batch"),
     path("human-loops/<str:name>", human_loops.HumanLoopDetailApi.as_view(), name="human-loop"),
@@ -21,6 +25,11 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("workteams", workteams.WorkteamsApi.as_view(), name="workteams"),
     path("workteams/<str:name>", workteams.WorkteamDetailApi.as_view(), name="workteam"),
     path("worker/", include("flows.api.worker_urls")),
+    path("webhooks", webhooks.WebhooksApi.as_view(), name="webhooks"),
+    path("webhooks/<int:webhook_id>", webhooks.WebhookDetailApi.as_view(), name="webhook"),
+    path("webhooks/<int:webhook_id>/deliveries", webhooks.WebhookDeliveriesApi.as_view(), name="webhook-deliveries"),
+    path("bucket-mappings", outputs.BucketMappingsApi.as_view(), name="bucket-mappings"),
+    path("bucket-mappings/<str:bucket>", outputs.BucketMappingDetailApi.as_view(), name="bucket-mapping"),
 ]
 
 # Appended last, after every route above (add routes to the list, not after this line): any other

@@ -131,7 +131,12 @@ def _items(batch: list[tuple[int, Any]], steps: dict[str, tuple[activation.Step,
 
 
 def flow_calibration(
-    *, organization: Organization, name: str, target: float, paths: dict[str, str | None]
+    *,
+    organization: Organization,
+    name: str,
+    target: float,
+    paths: dict[str, str | None],
+    conservative: bool = True,
 ) -> tuple[Calibration, CalibrationPaths]:
     """Calibration of the flow ``name`` from its completed routed loops (raises NotFound)."""
     flow = flow_get(organization=organization, name=name)
@@ -141,4 +146,4 @@ def flow_calibration(
         label=paths.get("label") or default.label,
         answer=paths.get("answer") or paths.get("label") or default.answer,
     )
-    return calibrate(calibration_items(flow=flow, paths=chosen), target), chosen
+    return calibrate(calibration_items(flow=flow, paths=chosen), target, bounded=conservative), chosen

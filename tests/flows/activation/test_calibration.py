@@ -48,7 +48,7 @@ def test_the_curve_agrees_with_applying_each_threshold_and_the_recommendation_is
     assert all(a.accuracy <= b.accuracy + 1e-12 for a, b in itertools.pairwise(curve))
     assert all(a.review_rate <= b.review_rate for a, b in itertools.pairwise(curve))
     # and the recommendation reaches the target with the least review of any threshold
-    rec = recommend(curve, target)
+    rec = recommend(curve, target, bounded=False)
     assert rec is not None
     assert rec.accuracy >= target - 1e-12
     cheaper = [p for p in curve if p.review_rate < rec.review_rate]
@@ -59,14 +59,29 @@ def test_a_worked_example() -> None:
     # given 10 predictions; the model is wrong at confidences 0.3 and 0.6
     items = [Item(c / 10, "x", "x" if c not in (3, 6) else "y") for c in range(1, 11)]
     # when
-    result = calibrate(items, target=0.95)
+    result = calibrate(items, target=0.95, bounded=False)
     # then the model alone is 80 % right; reviewing below 0.7 (6 items) fixes both errors
     assert result.model_accuracy == pytest.approx(0.8)
     assert result.recommended is not None
     assert result.recommended.threshold == pytest.approx(0.7)
     assert result.recommended.review_rate == pytest.approx(0.6)
     assert result.recommended.accuracy == pytest.approx(1.0)
-    assert calibrate(items, target=0.9).recommended.threshold == pytest.approx(0.4)  # type: ignore[union-attr]
+    assert calibrate(items, target=0.9, bounded=False).recommended.threshold == pytest.approx(0.4)  # type: ignore[union-attr]
+    # with 10 items, only reviewing everything makes the 95 % lower bound reach 95 %
+    assert calibrate(items, target=0.95).recommended.review_rate == 1.0  # type: ignore[union-attr]
+
+
+def test_the_lower_bound_tightens_as_evidence_grows() -> None:
+    # given the same 1 % error rate among confident items, seen 100 times and 10,000 times
+    def items(n: int) -> list[Item]:
+        return [Item(0.9, "a", "a" if i % 100 else "b") for i in range(n)]
+
+    small, large = calibration_curve(items(100))[0], calibration_curve(items(10_000))[0]
+    # then both observe 99 %, and the bound is below it, closer with more evidence
+    assert small.accuracy == pytest.approx(0.99)
+    assert large.accuracy == pytest.approx(0.99)
+    assert small.accuracy_lower < large.accuracy_lower < 0.99
+    assert large.accuracy_lower > 0.985
 
 
 def test_sampling_weights_count_a_sampled_loop_as_many_predictions() -> None:
@@ -122,19 +137,30 @@ def test_calibration_api_reads_completed_loops_and_recommends_a_threshold(org: O
     client = APIClient()
     client.credentials(HTTP_AUTHORIZATION=org.api_key_header)
     # when
-    response = client.get(f"/api/v1/flow-definitions/{flow.name}/calibration", {"target": "0.99"})
+    response = client.get(
+        f"/api/v1/flow-definitions/{flow.name}/calibration", {"target": "0.99", "conservative": "false"}
+    )
     # then
     assert response.status_code == 200, response.content
     body = response.json()
     assert body["loops"] == 5
     assert body["paths"] == {"confidence": "$.score", "label": "$.digit", "answer": "$.digit"}
     assert body["modelAccuracy"] == pytest.approx(0.8)
-    assert body["recommended"] == {"threshold": 0.6, "reviewRate": 0.4, "accuracy": 1.0}
+    assert {k: body["recommended"][k] for k in ("threshold", "reviewRate", "accuracy")} == {
+        "threshold": 0.6,
+        "reviewRate": 0.4,
+        "accuracy": 1.0,
+    }
     assert body["condition"] == {
         "ConditionType": "PredictionConfidenceCheck",
         "ConditionParameters": {"Path": "$.score", "ConfidenceLessThan": 0.6},
     }
     assert [p["reviewRate"] for p in body["curve"]] == [0, 0.2, 0.4, 0.6, 0.8, 1.0]
+    assert all(p["accuracyLowerBound"] <= p["accuracy"] for p in body["curve"])
+    # by default the recommendation must hold at the lower bound: 5 loops are too few evidence
+    conservative = client.get(f"/api/v1/flow-definitions/{flow.name}/calibration").json()
+    assert conservative["conservative"] is True
+    assert conservative["recommended"]["reviewRate"] == 1.0
 
 
 @pytest.mark.django_db
@@ -158,7 +184,7 @@ def test_calibration_api_refuses_bad_queries_and_unknown_flows(org: Org) -> None
 @pytest.mark.django_db
 def test_calibration_page_draws_the_chart_for_engineers_only(org: Org, other_org: Org) -> None:
     flow = _reviewed_flow(org, [(0.2, 1, 1), (0.5, 2, 7), (0.6, 3, 3), (0.7, 4, 4), (0.8, 5, 5)])
-    url = f"/org/{org.account_id}/console/flows/{flow.name}/calibration/?target=99"
+    url = f"/org/{org.account_id}/console/flows/{flow.name}/calibration/?target=99&conservative=false"
     client = APIClient()
     # anonymous: sent to sign in
     assert client.get(url).status_code == 302
