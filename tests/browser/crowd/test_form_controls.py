@@ -92,7 +92,8 @@ def test_slider_labels_render_and_slider_submits_its_number(page: Page, site: Si
     open_page(
         page,
         site,
-        f'<crowd-form><crowd-slider name="accuracy" min="1" max="5" step="1" pin="true" required>{labels}</crowd-slider></crowd-form>',
+        f'<crowd-form><crowd-slider name="accuracy" min="1" max="5" step="1" pin="true" required>{labels}'
+        "</crowd-slider></crowd-form>",
     )
     expect(page.locator("crowd-slider-label[position='5']")).to_be_visible()
     page.locator("crowd-slider input[type=range]").focus()
@@ -106,7 +107,8 @@ def test_native_controls_inside_the_form_are_collected(page: Page, site: Site) -
         site,
         """
         <crowd-form>
-          <select name="animal" required><option disabled selected value>Choose</option><option>Cat</option><option value="dog">Dog</option></select>
+          <select name="animal" required><option disabled selected value>Choose</option><option>Cat</option>
+            <option value="dog">Dog</option></select>
           <input type="date" name="receiptDate" min="1999-01-01" max="2019-12-31" required>
           <input type="hidden" name="instances" value='[{"a":1}]'>
           <input type="text" name="emptyText">
@@ -169,7 +171,8 @@ def test_input_allowed_pattern_max_length_and_null_value(page: Page, site: Site)
         site,
         """
         <crowd-form>
-          <crowd-input id="digits" name="digits" label="Digits" auto-validate allowed-pattern="[0-9]" max-length="4"></crowd-input>
+          <crowd-input id="digits" name="digits" label="Digits" auto-validate allowed-pattern="[0-9]"
+            max-length="4"></crowd-input>
           <crowd-input id="customLabel" name="_customLabel" label="Scratch"></crowd-input>
         </crowd-form>
         """,
@@ -241,7 +244,9 @@ def test_form_structure_ready_event_and_programmatic_submit(page: Page, site: Si
         <crowd-form><crowd-input name="a" value="1"></crowd-input></crowd-form>
         <script>
           var f = document.querySelector('crowd-form'); window.__events = 0;
-          f.addEventListener('submit', function (e) { window.__events++; window.__cancelable = e.cancelable; f.submit(); });
+          f.addEventListener('submit', function (e) {
+            window.__events++; window.__cancelable = e.cancelable; f.submit();
+          });
         </script>
         """,
     )

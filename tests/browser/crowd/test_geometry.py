@@ -7,8 +7,8 @@ import base64
 import io
 from typing import Any
 
-from PIL import Image
 import pytest
+from PIL import Image
 from playwright.sync_api import Page, expect
 
 from .conftest import PHOTO_SIZE, Site, open_page, submit
@@ -194,7 +194,8 @@ def test_polygon_click_points_close_on_first_refuse_crossing_and_undo(page: Page
 
 
 def test_polygon_vertex_drag_adjusts_the_shape(page: Page, site: Site) -> None:
-    initial = 'initial-value=\'[{"label": "Bird", "vertices": [{"x": 10, "y": 10}, {"x": 90, "y": 10}, {"x": 50, "y": 80}]}]\''
+    vertices = '[{"x": 10, "y": 10}, {"x": 90, "y": 10}, {"x": 50, "y": 80}]'
+    initial = f'initial-value=\'[{{"label": "Bird", "vertices": {vertices}}}]\''
     tool_page(page, site, "crowd-polygon", initial, labels="['Bird']")
     c = Canvas(page)
     c.drag((50, 80), (60, 95))
@@ -252,7 +253,7 @@ def colours(im: Image.Image) -> set[tuple[int, int, int, int]]:
 
 
 def hexc(rgb: tuple[int, ...]) -> str:
-    return "#%02x%02x%02x" % rgb[:3]
+    return "#{:02x}{:02x}{:02x}".format(*rgb[:3])
 
 
 def test_semantic_segmentation_paints_a_png_mask_in_label_colours(page: Page, site: Site) -> None:

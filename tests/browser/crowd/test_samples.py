@@ -158,7 +158,8 @@ def interact(page: Page, name: str) -> None:
         for i in range(3):
             src = page.locator("#unclassified img.draggable").first.bounding_box()
             dst = page.locator(".right .StackedList").nth(i).bounding_box()
-            assert src and dst
+            assert src
+            assert dst
             page.mouse.move(src["x"] + 5, src["y"] + 5)
             page.mouse.down()
             page.mouse.move(dst["x"] + dst["width"] / 2, dst["y"] + dst["height"] - 5, steps=8)

@@ -25,7 +25,8 @@ def test_classifier_single_choice_by_click_and_keyboard(page: Page, site: Site) 
         site,
         """<crowd-form><crowd-classifier name="sentiment" categories="['Positive', 'Negative', 'Neutral']"
         header="What sentiment?"><classification-target>I did not like it.</classification-target>
-        <short-instructions>Pick one.</short-instructions><full-instructions header="Sentiment">Long.</full-instructions>
+        <short-instructions>Pick one.</short-instructions>
+        <full-instructions header="Sentiment">Long.</full-instructions>
         </crowd-classifier></crowd-form>""",
     )
     # nothing chosen: submission is refused with a message
@@ -56,8 +57,9 @@ def test_classifier_multi_select_and_exclusion(page: Page, site: Site) -> None:
     open_page(
         page,
         site,
-        """<crowd-form><crowd-classifier-multi-select name="category" categories="['Music', 'Sports', 'News', 'Politics']"
-        header="Type?" exclusion-category="{ text: 'None of the above' }"><classification-target>Clip</classification-target>
+        """<crowd-form><crowd-classifier-multi-select name="category"
+        categories="['Music', 'Sports', 'News', 'Politics']" header="Type?"
+        exclusion-category="{ text: 'None of the above' }"><classification-target>Clip</classification-target>
         <short-instructions>Pick.</short-instructions></crowd-classifier-multi-select></crowd-form>
         <script>
           document.addEventListener('all-crowd-elements-ready', () => {
@@ -86,7 +88,8 @@ def test_image_classifier_with_worker_comment(page: Page, site: Site) -> None:
         site,
         f"""<crowd-form><crowd-image-classifier name="category" src="{PHOTO}" header="Offensive?"
         categories="['Safe', 'Offensive Gestures']"
-        overlay='{{"boundingBox": {{"labels": ["hand"], "value": [{{"height": 20, "label": "hand", "left": 5, "top": 5, "width": 30}}]}}}}'>
+        overlay='{{"boundingBox": {{"labels": ["hand"],
+          "value": [{{"height": 20, "label": "hand", "left": 5, "top": 5, "width": 30}}]}}}}'>
         <worker-comment header="Why?" link-text="Explain" placeholder="Where is it?">Say where.</worker-comment>
         </crowd-image-classifier></crowd-form>""",
     )
@@ -128,7 +131,8 @@ def test_rekognition_moderation_returns_the_chosen_category_objects(page: Page, 
         site,
         f"""<crowd-form><crowd-rekognition-detect-moderation-labels categories={categories} src="{PHOTO}"
         header="Review the image"><short-instructions header="Instructions">Choose.</short-instructions>
-        <full-instructions header="Instructions"></full-instructions></crowd-rekognition-detect-moderation-labels></crowd-form>""",
+        <full-instructions header="Instructions"></full-instructions>
+        </crowd-rekognition-detect-moderation-labels></crowd-form>""",
     )
     w = "crowd-rekognition-detect-moderation-labels"
     expect(page.locator(f"{w} .choice.cat")).to_have_count(3)
@@ -161,13 +165,17 @@ def test_textract_review_corrects_values_and_marks_pairs(page: Page, site: Site)
         '{"blockType":"KEY_VALUE_SET","entityTypes":["KEY"],"id":"k2","text":"Page","relationships":[{"type":"VALUE","ids":["v2"]}]},'
         '{"blockType":"KEY_VALUE_SET","entityTypes":["VALUE"],"id":"v2","text":"1"}]'
     )
-    keys = '[{"importantFormKey":"Invoice number","importantFormKeyAliases":[]},{"importantFormKey":"Total","importantFormKeyAliases":["Amount"]}]'
+    keys = (
+        '[{"importantFormKey":"Invoice number","importantFormKeyAliases":[]},'
+        '{"importantFormKey":"Total","importantFormKeyAliases":["Amount"]}]'
+    )
     open_page(
         page,
         site,
         f"""<crowd-form><crowd-textract-analyze-document src="{PHOTO}" header="Review"
         initial-value='{blocks}' keys='{keys}' block-types="['KEY_VALUE_SET']" no-key-edit no-geometry-edit>
-        <short-instructions header="Instructions"></short-instructions><full-instructions header="Instructions"></full-instructions>
+        <short-instructions header="Instructions"></short-instructions>
+        <full-instructions header="Instructions"></full-instructions>
         </crowd-textract-analyze-document></crowd-form>""",
     )
     w = page.locator("crowd-textract-analyze-document")
@@ -196,9 +204,11 @@ def test_textract_review_corrects_values_and_marks_pairs(page: Page, site: Site)
         },
     ]
     added_key, added_value = blocks_out[2:]
-    assert added_key["text"] == "Total" and added_key["entityTypes"] == ["KEY"]
+    assert added_key["text"] == "Total"
+    assert added_key["entityTypes"] == ["KEY"]
     assert added_key["relationships"] == [{"ids": [added_value["id"]], "type": "VALUE"}]
-    assert added_value["text"] == "99.50" and added_value["entityTypes"] == ["VALUE"]
+    assert added_value["text"] == "99.50"
+    assert added_value["entityTypes"] == ["VALUE"]
     assert len(blocks_out) == 4
 
 
@@ -276,7 +286,8 @@ def test_entity_annotation_marks_spans_with_labels_and_submits_through_its_own_f
         "politics": {"politics": False},
         "tech": {"tech": True},
     }
-    assert text[18:30] == "Ground Truth" and text[32:43] == "& <friends>"
+    assert text[18:30] == "Ground Truth"
+    assert text[32:43] == "& <friends>"
 
 
 def test_entity_annotation_initial_value_and_removal(page: Page, site: Site) -> None:
@@ -300,7 +311,8 @@ def test_text_ranking_2025_style_with_name_and_tie_rules(page: Page, site: Site)
         site,
         """<crowd-form><crowd-text-ranking name="textRanking" text="Summarise the article."
         responses='["First answer", "Second answer", "Third answer"]'
-        ordinal-ranking-dimensions='[{"name": "Clarity", "allowTie": true}, {"name": "Inclusivity", "allowTie": false}]'>
+        ordinal-ranking-dimensions='[{"name": "Clarity", "allowTie": true},
+          {"name": "Inclusivity", "allowTie": false}]'>
         <short-instructions>Rank.</short-instructions></crowd-text-ranking></crowd-form>""",
     )
     w = page.locator("crowd-text-ranking")
