@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from django.db.models import Count, Q, QuerySet, Sum
 from django.db.models.functions import TruncMonth
@@ -79,7 +80,7 @@ def flow_progress(organization: Organization) -> list[FlowProgress]:
         FlowDefinition.objects.filter(organization=organization, deleted_at__isnull=True).order_by("name", "pk")
     )
     ids = [f.pk for f in flows]
-    tasks = {
+    tasks: dict[int, Any] = {
         row["flow_definition_id"]: row
         for row in Task.objects.filter(flow_definition_id__in=ids, loop__deleted_at__isnull=True)
         .values("flow_definition_id")
@@ -91,7 +92,7 @@ def flow_progress(organization: Organization) -> list[FlowProgress]:
     }
     from flows.models import HumanLoop
 
-    loops = {
+    loops: dict[int, Any] = {
         row["flow_definition_id"]: row
         for row in HumanLoop.objects.filter(flow_definition_id__in=ids, deleted_at__isnull=True)
         .values("flow_definition_id")
@@ -132,7 +133,7 @@ class WorkerStats:
 def worker_stats(organization: Organization) -> list[WorkerStats]:
     """Per worker who answered or holds a task of the organization's loops: answers submitted,
     time spent on them (seconds), tasks held now. Ordered by answers, most first."""
-    answers = {
+    answers: dict[int, Any] = {
         row["worker_id"]: row
         for row in Answer.objects.filter(loop__organization=organization)
         .values("worker_id")
@@ -176,10 +177,10 @@ def usage_by_month(organization: Organization) -> list[MonthUsage]:
         Answer.objects.filter(loop__organization=organization)
         .annotate(month=TruncMonth("submission_time"))
         .values("month")
-        .annotate(objects=Count("loop_id", distinct=True), answers=Count("pk"))
+        .annotate(loops=Count("loop_id", distinct=True), answers=Count("pk"))
         .order_by("-month")
     )
-    return [MonthUsage(month=r["month"], objects_reviewed=r["objects"], answers=r["answers"]) for r in rows]
+    return [MonthUsage(month=r["month"], objects_reviewed=r["loops"], answers=r["answers"]) for r in rows]
 
 
 @dataclass(frozen=True)
