@@ -83,6 +83,9 @@ class _Handler(SimpleHTTPRequestHandler):
         super().do_GET()
 
     def end_headers(self) -> None:
+        csp = getattr(self.server, "frame_csp", "")
+        if csp and self.path.startswith("/frame/"):
+            self.send_header("Content-Security-Policy", csp)
         self.send_header("Access-Control-Allow-Origin", "*")
         self.send_header("Cache-Control", "no-store")
         super().end_headers()
@@ -97,6 +100,11 @@ class Site:
     root: Path
     base_url: str
     placeholder_png: bytes
+    server: ThreadingHTTPServer
+
+    def set_frame_csp(self, csp: str) -> None:
+        """Serve pages under /frame/ with this Content-Security-Policy header."""
+        self.server.frame_csp = csp  # type: ignore[attr-defined]
 
     def write(self, name: str, html: str) -> str:
         (self.root / name).write_text(html, encoding="utf-8")
@@ -113,12 +121,16 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
     (media / "photo.png").write_bytes(png_bytes(PHOTO_SIZE))
     (media / "big.png").write_bytes(png_bytes(BIG_SIZE, seed=7))
     (media / "clip.wav").write_bytes(wav_bytes())
+    (root / "frame").mkdir()
     server = ThreadingHTTPServer(("127.0.0.1", 0), partial(_Handler, directory=str(root)))
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:
         yield Site(
-            root=root, base_url=f"http://127.0.0.1:{server.server_address[1]}", placeholder_png=png_bytes((64, 48))
+            root=root,
+            base_url=f"http://127.0.0.1:{server.server_address[1]}",
+            placeholder_png=png_bytes((64, 48)),
+            server=server,
         )
     finally:
         server.shutdown()
@@ -180,6 +192,9 @@ window.__answers = [];
 window.__readyCount = 0;
 document.addEventListener('crowd-submit', function (e) { window.__answers.push(e.detail.answerContent); });
 document.addEventListener('all-crowd-elements-ready', function () { window.__readyCount++; });
+document.addEventListener('securitypolicyviolation', function (e) {
+  console.error('CSP violation: ' + e.violatedDirective + ' ' + e.blockedURI);
+});
 """
 
 
