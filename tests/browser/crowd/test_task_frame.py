@@ -17,7 +17,8 @@ from .test_samples import LocalSigner, task_input
 pytestmark = pytest.mark.browser
 
 OUTER = """<!doctype html><html><body style="margin:0">
-<iframe id="f" sandbox="allow-scripts allow-forms" src="/frame/{name}" style="width:1240px;height:760px;border:0"></iframe>
+<iframe id="f" sandbox="allow-scripts allow-forms" src="/frame/{name}"
+  style="width:1240px;height:760px;border:0"></iframe>
 <script>
   window.__msgs = [];
   addEventListener('message', function (e) {
