@@ -187,3 +187,70 @@ def test_sample_template_loads_offline_and_submits_the_documented_keys(
     answer = page.evaluate("window.__answers[window.__answers.length - 1]")
     assert set(answer) == EXPECTED_KEYS[name], answer
     assert page.evaluate("window.__readyCount") == 1
+
+
+def open_sample(page: Page, site: Site, name: str) -> None:
+    path = DEFAULT_SAMPLES / f"{name}.liquid.html"
+    result = template_render(
+        content=path.read_text(encoding="utf-8"), task_input=task_input(site, name), media=LocalSigner(site.base_url)
+    )
+    assert result.ok, result.errors
+    page.goto(site.write(f"quirk-{name.replace('/', '-')}.html", result.html))
+    page.wait_for_function("window.__readyCount > 0")
+
+
+def test_keypoint_validation_template_refuses_three_points_with_an_alert(page: Page, site: Site) -> None:
+    # spec §4.8 quirk 2: the template slices getAttribute('labels') itself, so it expects one point
+    open_sample(page, site, "images/keypoint-additional-answer-validation")
+    assert page.evaluate("document.querySelector('crowd-keypoint').getAttribute('labels')") == (
+        "['Item A', 'Item B', 'Item C']"
+    )
+    page.wait_for_function("document.querySelector('crowd-keypoint').viewer.loaded")
+    box = page.locator("crowd-keypoint canvas.upper-canvas").bounding_box()
+    assert box
+    for i, label in enumerate(["Item A", "Item B", "Item C"]):
+        page.locator("crowd-keypoint .labels .choice", has_text=label).click()
+        page.mouse.click(box["x"] + 30 + 60 * i, box["y"] + 40)
+    page.locator("[data-testid=crowd-submit]").locator("visible=true").first.click()
+    alert = page.locator("crowd-alert[type=error]")
+    alert.wait_for()
+    assert alert.locator(".a.error").is_visible()
+    assert page.evaluate("window.__answers.length") == 0
+
+
+def test_custom_labels_template_adds_labels_that_reach_the_answer(page: Page, site: Site) -> None:
+    open_sample(page, site, "images/bounding-box-custom-labels")
+    tool = page.locator("crowd-bounding-box")
+    assert tool.locator(".labels .choice").count() == 0  # ['placeholder'] replaced by [] when ready
+    page.locator("#customLabel input").fill("Boat")
+    page.get_by_role("button", name="Add").click()
+    assert page.locator("#labelsSection").inner_text().startswith("Boat")
+    page.wait_for_function("document.querySelector('crowd-bounding-box').viewer.loaded")
+    box = tool.locator("canvas.upper-canvas").bounding_box()
+    assert box
+    page.mouse.move(box["x"] + 10, box["y"] + 10)
+    page.mouse.down()
+    page.mouse.move(box["x"] + 60, box["y"] + 50, steps=3)
+    page.mouse.up()
+    page.locator("[data-testid=crowd-submit]").locator("visible=true").first.click()
+    page.wait_for_function("window.__answers.length > 0")
+    answer = page.evaluate("window.__answers[0]")
+    assert set(answer) == {"myTexts"}
+    assert [b["label"] for b in answer["myTexts"]["boundingBoxes"]] == ["Boat"]
+
+
+def test_loading_v1_and_v2_defines_each_element_once(page: Page, site: Site) -> None:
+    html = (
+        '<!doctype html><html><head><link rel="stylesheet" href="/static/crowd/css/crowd-html-elements-v2.css">'
+        '<script src="/static/crowd/crowd-html-elements-v2.js"></script></head><body>'
+        '<crowd-form><crowd-input name="a" value="1"></crowd-input></crowd-form>'
+        '<script src="/static/crowd/crowd-html-elements.js"></script></body></html>'
+    )
+    page.goto(site.write("v1v2.html", html))
+    page.wait_for_function("window.__readyCount > 0")
+    page.wait_for_timeout(450)
+    assert page.evaluate("window.__readyCount") == 1
+    assert page.evaluate("!!customElements.get('crowd-text-ranking') && !!customElements.get('crowd-form')")
+    page.locator("[data-testid=crowd-submit]").click()
+    page.wait_for_function("window.__answers.length > 0")
+    assert page.evaluate("window.__answers") == [{"a": "1"}]
