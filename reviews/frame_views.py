@@ -13,7 +13,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import FileResponse, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.utils.html import escape
-from django.views.decorators.clickjacking import xframe_options_sameorigin
+from django.views.decorators.clickjacking import xframe_options_exempt, xframe_options_sameorigin
 from django.views.decorators.http import require_GET, require_POST
 
 from flows.errors import InvalidInput, NotFound
@@ -68,6 +68,7 @@ def task_frame(request: HttpRequest, token: str) -> HttpResponse:
 
 
 @require_GET
+@xframe_options_exempt  # a granted document may be shown in an <iframe> of the (opaque-origin) task frame
 def task_media(request: HttpRequest, token: str, name: str) -> HttpResponse:
     """A local object granted by ``grant_read_access``."""
     del name  # only there so that the URL ends with the object's file name

@@ -207,7 +207,9 @@ def content_security_policy(*, self_origin: str, media_origins: tuple[str, ...])
             f"media-src {sources} data: blob:",
             f"font-src {sources} data:",
             "connect-src 'none'",
-            "frame-src 'none'",
+            # Documents granted by grant_read_access (a PDF or page in an <iframe>) and nothing
+            # else of ours: a path-restricted source keeps the portal's own pages out.
+            f"frame-src {' '.join([self_origin + '/task-media/', *media_origins])}",
             "child-src 'none'",
             "worker-src 'none'",
             "object-src 'none'",

@@ -71,7 +71,7 @@ def test_worker_frame_serves_the_rendered_template_with_a_strict_policy(monkeypa
     assert csp["form-action"] == "'none'"
     assert csp["base-uri"] == "'none'"
     assert csp["frame-ancestors"] == "'self'"
-    assert csp["frame-src"] == "'none'"
+    assert csp["frame-src"] == "http://testserver/task-media/ http://127.0.0.1:9999"
     assert csp["object-src"] == "'none'"
     assert csp["img-src"] == "'self' http://testserver http://127.0.0.1:9999 data: blob:"
     assert csp["script-src"] == "'self' http://testserver http://127.0.0.1:9999 'unsafe-inline'"
