@@ -62,6 +62,28 @@ def publish_on_commit(group: str, message: dict[str, Any]) -> None:
     transaction.on_commit(partial(group_send_now, group, dict(message)))
 
 
+def group_send_many_now(messages: list[tuple[str, dict[str, Any]]]) -> None:
+    """Send several (group, message) pairs in order, with one hand-off to the publisher loop."""
+    layer = get_channel_layer()
+    if layer is None or not messages:
+        return
+
+    async def send_all() -> None:
+        for group, message in messages:
+            await layer.group_send(group, message)
+
+    try:
+        asyncio.run_coroutine_threadsafe(send_all(), _publisher_loop()).result(timeout=5)
+    except Exception:
+        logger.exception("Could not publish to channel groups %s", sorted({g for g, _ in messages}))
+
+
+def publish_many_on_commit(messages: list[tuple[str, dict[str, Any]]]) -> None:
+    """``publish_on_commit`` for several messages of one transaction: one send after commit."""
+    if messages:
+        transaction.on_commit(partial(group_send_many_now, [(g, dict(m)) for g, m in messages]))
+
+
 def loop_group(loop_id: int) -> str:
     return f"loop-{loop_id}"
 

@@ -44,13 +44,15 @@ from __future__ import annotations
 
 import json
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
 from django.db import IntegrityError
-from django.db.models import Count, Q
+from django.db.models import Count
 from django.utils import timezone
 
 from flows import events, locks
@@ -86,6 +88,30 @@ class SubmitResult:
     next: Task | None = None
 
 
+_outbox: ContextVar[list[tuple[str, dict[str, Any]]] | None] = ContextVar("work_outbox", default=None)
+
+
+@contextmanager
+def _work_transaction() -> Iterator[None]:
+    """``locks.write_transaction`` whose events go out together, in one send after commit."""
+    out: list[tuple[str, dict[str, Any]]] = []
+    with locks.write_transaction():
+        token = _outbox.set(out)
+        try:
+            yield
+            events.publish_many_on_commit(out)
+        finally:
+            _outbox.reset(token)
+
+
+def _publish(group: str, message: dict[str, Any]) -> None:
+    out = _outbox.get()
+    if out is None:
+        events.publish_on_commit(group, message)
+    else:
+        out.append((group, message))
+
+
 def _require_worker(worker: Any) -> User:
     if not isinstance(worker, User) or not worker.is_active:
         raise WrongState("Only an active worker's account can claim, submit or release tasks.")
@@ -109,7 +135,7 @@ def _task_status_event(
         "reason": reason,
         **extra,
     }
-    events.publish_on_commit(events.org_group(loop.organization_id), events.event_message("task.status", data))
+    _publish(events.org_group(loop.organization_id), events.event_message("task.status", data))
 
 
 # --- Claim ---------------------------------------------------------------------------------------
@@ -157,7 +183,7 @@ def task_claim(
 
 
 def _claim_once(*, worker: User, candidates: list[tuple[int, int | None]]) -> Task | None:
-    with locks.write_transaction():
+    with _work_transaction():
         flow_ids = [pk for pk, _ in candidates]
         limited = {pk: limit for pk, limit in candidates if limit is not None}
         if limited:
@@ -189,7 +215,7 @@ def _claim_once(*, worker: User, candidates: list[tuple[int, int | None]]) -> Ta
             accepted_at=now,
             lease_expires_at=task.lease_expires_at,
         )
-        events.publish_on_commit(
+        _publish(
             events.team_group(flow.workteam_id),
             events.event_message("work.taken", {**_flow_data(flow), "task_id": task.pk, "loop_id": task.loop_id}),
         )
@@ -223,13 +249,16 @@ def _not_held(*, worker: User, task: Task, now: datetime, action: str) -> Except
     return WrongState(f"Task {task.pk} was withdrawn: its human loop ended before you submitted.")
 
 
-def _lock_loop_and_task(task_id: int) -> tuple[HumanLoop, Task]:
+def _lock_loop_and_task(task_id: int) -> tuple[HumanLoop, Task, list[Task]]:
+    """Lock the task's loop, then all of the loop's replicas (at most three rows, pk order): the
+    siblings' statuses tell whether this answer completes the loop without another query."""
     loop = locks.lock_loop_of_task(task_id)
-    task = locks.lock_task(task_id) if loop is not None else None
+    replicas = locks.lock_tasks_of_loops([loop.pk], statuses=TaskStatus.values) if loop is not None else []
+    task = next((t for t in replicas if t.pk == task_id), None)
     if loop is None or task is None:
         raise NotFound(f"There is no task {task_id}.")
     task.loop = loop
-    return loop, task
+    return loop, task, replicas
 
 
 def _settle_stopping(loop: HumanLoop, *, now: datetime, leased_left: int) -> bool:
@@ -278,9 +307,9 @@ def task_submit(
     """
     _require_worker(worker)
     _check_answer(answer_content)
-    with locks.write_transaction():
+    with _work_transaction():
         now = timezone.now()
-        loop, task = _lock_loop_and_task(task_id)
+        loop, task, replicas = _lock_loop_and_task(task_id)
         if task.status != TaskStatus.LEASED or task.worker_id != worker.pk or task.lease_expires_at <= now:  # type: ignore[operator]
             raise _not_held(worker=worker, task=task, now=now, action="submit")
         assert task.leased_at is not None
@@ -298,12 +327,10 @@ def task_submit(
         Assignment.objects.filter(worker_id=worker.pk, loop_id=loop.pk).update(
             status=AssignmentStatus.SUBMITTED, ended_at=now
         )
-        tally = Task.objects.filter(loop_id=loop.pk).aggregate(
-            submitted=Count("pk", filter=Q(status=TaskStatus.SUBMITTED)),
-            leased=Count("pk", filter=Q(status=TaskStatus.LEASED)),
-        )
+        submitted = sum(1 for t in replicas if t.status == TaskStatus.SUBMITTED)
+        leased = sum(1 for t in replicas if t.status == TaskStatus.LEASED)
         completed = False
-        if loop.status == HumanLoopStatus.IN_PROGRESS and tally["submitted"] >= loop.task_count:
+        if loop.status == HumanLoopStatus.IN_PROGRESS and submitted >= loop.task_count:
             flow = loop.flow_definition
             loop.status = HumanLoopStatus.COMPLETED
             loop.completed_at = now
@@ -314,7 +341,7 @@ def task_submit(
             events.loop_status_changed(loop)
             completed = True
         else:
-            _settle_stopping(loop, now=now, leased_left=tally["leased"])
+            _settle_stopping(loop, now=now, leased_left=leased)
         _task_status_event(
             task=task,
             loop=loop,
@@ -336,9 +363,9 @@ def task_release(*, worker: User, task_id: int) -> None:
     Assignment stays, so they never get a task of that loop again. In a Stopping loop the task is
     closed instead, and the loop stops once no task of it is held. Errors as ``task_submit``."""
     _require_worker(worker)
-    with locks.write_transaction():
+    with _work_transaction():
         now = timezone.now()
-        loop, task = _lock_loop_and_task(task_id)
+        loop, task, replicas = _lock_loop_and_task(task_id)
         if task.status != TaskStatus.LEASED or task.worker_id != worker.pk:
             raise _not_held(worker=worker, task=task, now=now, action="release")
         Assignment.objects.filter(worker_id=worker.pk, loop_id=loop.pk).update(
@@ -347,7 +374,7 @@ def task_release(*, worker: User, task_id: int) -> None:
         flow = loop.flow_definition
         if loop.status == HumanLoopStatus.IN_PROGRESS:
             _reopen([task.pk])
-            events.publish_on_commit(
+            _publish(
                 events.team_group(flow.workteam_id),
                 events.event_message("work.available", {**_flow_data(flow), "tasks": 1, "reason": "released"}),
             )
@@ -355,7 +382,7 @@ def task_release(*, worker: User, task_id: int) -> None:
         else:
             Task.objects.filter(pk=task.pk).update(status=TaskStatus.CLOSED)
             _task_status_event(task=task, loop=loop, status=TaskStatus.CLOSED, worker=worker, reason="released")
-            leased_left = Task.objects.filter(loop_id=loop.pk, status=TaskStatus.LEASED).count()
+            leased_left = sum(1 for t in replicas if t.status == TaskStatus.LEASED and t.pk != task.pk)
             _settle_stopping(loop, now=now, leased_left=leased_left)
 
 
@@ -381,7 +408,7 @@ def leases_expire(*, now: datetime | None = None, limit: int = HOUSEKEEPING_BATC
     )
     if not due:
         return 0
-    with locks.write_transaction():
+    with _work_transaction():
         loops = {loop.pk: loop for loop in locks.lock_loops(loop_id for _, loop_id in due)}
         tasks = [
             t
@@ -409,7 +436,7 @@ def leases_expire(*, now: datetime | None = None, limit: int = HOUSEKEEPING_BATC
                 status = TaskStatus.CLOSED
             _task_status_event(task=task, loop=loop, status=status, worker=worker, reason="lease_expired")
             if task.worker_id is not None:
-                events.publish_on_commit(
+                _publish(
                     events.worker_group(task.worker_id),
                     events.event_message(
                         "lease.withdrawn",
@@ -421,7 +448,7 @@ def leases_expire(*, now: datetime | None = None, limit: int = HOUSEKEEPING_BATC
         flows = {loop.flow_definition_id: loop.flow_definition for loop in loops.values()}
         for flow_id, n in reopened.items():
             flow = flows[flow_id]
-            events.publish_on_commit(
+            _publish(
                 events.team_group(flow.workteam_id),
                 events.event_message("work.available", {**_flow_data(flow), "tasks": n, "reason": "lease_expired"}),
             )
@@ -457,7 +484,7 @@ def loops_expire(*, now: datetime | None = None, limit: int = HOUSEKEEPING_BATCH
     )
     if not due:
         return 0
-    with locks.write_transaction():
+    with _work_transaction():
         loops = [
             loop
             for loop in locks.lock_loops(due)
@@ -486,7 +513,7 @@ def loops_expire(*, now: datetime | None = None, limit: int = HOUSEKEEPING_BATCH
                 worker=workers.get(task.worker_id),
                 reason="loop_expired",  # type: ignore[arg-type]
             )
-            events.publish_on_commit(
+            _publish(
                 events.worker_group(task.worker_id),  # type: ignore[arg-type]
                 events.event_message(
                     "lease.withdrawn",
@@ -508,7 +535,7 @@ def loops_expire(*, now: datetime | None = None, limit: int = HOUSEKEEPING_BATCH
         flows = {loop.flow_definition_id: loop.flow_definition for loop in loops}
         for flow_id, n in closed_open.items():
             flow = flows[flow_id]
-            events.publish_on_commit(
+            _publish(
                 events.team_group(flow.workteam_id),
                 events.event_message("work.withdrawn", {**_flow_data(flow), "tasks": n, "reason": "loop_expired"}),
             )
@@ -527,6 +554,6 @@ def loops_stopping_settle(*, limit: int = HOUSEKEEPING_BATCH) -> int:
     )
     if not due:
         return 0
-    with locks.write_transaction():
+    with _work_transaction():
         loops = [loop for loop in locks.lock_loops(due) if loop.status == HumanLoopStatus.STOPPING]
         return _settle_stopping_loops(loops, now=timezone.now())

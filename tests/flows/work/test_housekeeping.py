@@ -13,15 +13,14 @@ from django.utils import timezone
 from flows.models import Answer, Assignment, AssignmentStatus, HumanLoop, HumanLoopStatus, Task, TaskStatus
 from flows.services.loops import loop_stop
 from flows.services.work import leases_expire, loops_expire, loops_stopping_settle, task_claim, task_submit
+from tests.flows.work.events import sent
 from tests.flows.work.factories import flow_factory, loop_factory, org_factory, worker_factory
 
 pytestmark = pytest.mark.django_db
 
 
 def _events(callbacks: list[Any]) -> list[tuple[str, str, dict[str, Any]]]:
-    return [
-        (cb.args[0], cb.args[1]["event"], cb.args[1]["data"]) for cb in callbacks if len(getattr(cb, "args", ())) == 2
-    ]
+    return sent(callbacks)
 
 
 def test_an_expired_lease_returns_the_task_to_other_workers_and_tells_the_holder(
