@@ -138,8 +138,8 @@ def webhook_create(
     *, organization: Organization, url: str, flow_definition_name: str | None = None, active: bool = True
 ) -> Webhook:
     """Register a webhook for the organization's loops (one flow's only, when named)."""
-    checked = webhook_url_check(url)
     flow = _flow(organization, flow_definition_name)
+    checked = webhook_url_check(url)
     return Webhook.objects.create(organization=organization, flow_definition=flow, url=checked, active=active)
 
 

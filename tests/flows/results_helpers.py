@@ -47,12 +47,15 @@ def map_bucket(org: Org, bucket: str, folder: Path) -> BucketMapping:
     return BucketMapping.objects.create(organization=org.organization, bucket=bucket, local_path=str(folder))
 
 
-def run_ready_tasks(*, limit: int = 100) -> list[Any]:
+def run_ready_tasks(only: str | None = None, *, limit: int = 100) -> list[Any]:
     """Run the READY background tasks in this process (their run_after reached), as the worker
-    would, and return their results."""
+    would (only those whose task path ends with ``only``, when given), and return their results."""
     results = []
     for _ in range(limit):
-        row = DBTaskResult.objects.ready().order_by("enqueued_at").first()
+        ready = DBTaskResult.objects.ready().order_by("enqueued_at")
+        if only is not None:
+            ready = ready.filter(task_path__endswith=only)
+        row = ready.first()
         if row is None:
             break
         row.claim("test")
@@ -111,7 +114,11 @@ def s3_client(endpoint: str) -> Any:
     import boto3
 
     return boto3.client(
-        "s3", endpoint_url=endpoint, region_name="us-east-1", aws_access_key_id="testing", aws_secret_access_key="testing"
+        "s3",
+        endpoint_url=endpoint,
+        region_name="us-east-1",
+        aws_access_key_id="testing",
+        aws_secret_access_key="testing",
     )
 
 
