@@ -207,11 +207,26 @@
       // requestAnimationFrame does not run in hidden documents; fall back to a timer
       if (!readyFired) {
         readyFired = true;
+        var dim = document.getElementById("crowd-elements-loading-dimmer");
+        if (dim) dim.remove();
         document.dispatchEvent(new CustomEvent("all-crowd-elements-ready", { bubbles: true }));
       }
     }, 400);
   }
+  /* the loader's grey "Loading..." overlay, from the interactive state until the elements are ready */
+  function showDimmer() {
+    if (readyFired || !document.body || document.getElementById("crowd-elements-loading-dimmer")) return;
+    var d = document.createElement("div");
+    d.id = "crowd-elements-loading-dimmer";
+    d.textContent = "Loading...";
+    var st = d.style;
+    st.position = "fixed"; st.inset = "0"; st.zIndex = "2147483000"; st.background = "rgba(120,120,120,.35)";
+    st.display = "flex"; st.alignItems = "center"; st.justifyContent = "center";
+    st.font = "16px system-ui,sans-serif"; st.color = "#16191f";
+    document.body.appendChild(d);
+  }
   if (document.readyState === "loading") {
+    document.addEventListener("readystatechange", function () { if (document.readyState === "interactive") showDimmer(); });
     document.addEventListener("DOMContentLoaded", function () { scheduleReady(); });
   } else {
     setTimeout(scheduleReady, 0);
@@ -2339,7 +2354,8 @@
         return;
       }
       var he = this.hitEdge(raw, this.constructor.closed);
-      if (he < 0 && this.constructor.closed) he = this.hitInside(raw);
+      // inside the selected polygon drags it; inside any other one starts a new polygon [DG]
+      if (he < 0 && this.constructor.closed && this._sel >= 0 && this.hitInside(raw) === this._sel) he = this._sel;
       if (he >= 0) {
         this.select(he);
         this._op = { kind: "move", start: p, pre: this.snapshot(), orig: JSON.parse(JSON.stringify(this.shapes[he])) };

@@ -300,3 +300,21 @@ def test_instance_segmentation_gives_each_instance_its_own_colour(page: Page, si
     assert im.size == PHOTO_SIZE
     assert [hexc(im.getpixel(p)) for p in [(60, 40), (60, 120), (320, 200)]] == ["#1f77b4", "#ff7f0e", "#2ca02c"]
     assert {hexc(col) for col in colours(im) if col[3]} == {"#1f77b4", "#ff7f0e", "#2ca02c"}
+
+
+def test_polygon_may_start_inside_another(page: Page, site: Site) -> None:
+    vertices = '[{"x": 10, "y": 10}, {"x": 390, "y": 10}, {"x": 390, "y": 290}, {"x": 10, "y": 290}]'
+    tool_page(
+        page, site, "crowd-polygon", f'initial-value=\'[{{"label": "Bird", "vertices": {vertices}}}]\'', "['Bird']"
+    )
+    c = Canvas(page)
+    c.click(100, 100)
+    c.click(150, 100)
+    c.click(150, 150)
+    page.locator("#tool .vp").press("Enter")
+    polygons = submit(page)["annotatedResult"]["polygons"]
+    assert polygons[1] == {
+        "label": "Bird",
+        "vertices": [{"x": 100, "y": 100}, {"x": 150, "y": 100}, {"x": 150, "y": 150}],
+    }
+    assert len(polygons) == 2
