@@ -22,9 +22,10 @@ from workforce.models import Membership, Organization
 
 
 def _organization(request: HttpRequest, account_id: str) -> Organization:
+    """The organization ``account_id`` if the signed-in user is one of its engineers or admins."""
     membership = (
         Membership.objects.select_related("organization")
-        .filter(user_id=request.user.pk, organization__account_id=account_id, role__in=ENGINEER_ROLES)
+        .filter(user_id=request.user.pk or 0, organization__account_id=account_id, role__in=ENGINEER_ROLES)
         .first()
     )
     if membership is None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.urls import URLPattern, URLResolver, include, path, re_path
 
-from flows.api import flow_definitions, human_loops, outputs, routing, task_uis, webhooks, workteams
+from flows.api import exports, flow_definitions, human_loops, outputs, routing, task_uis, webhooks, workteams
 from flows.api.errors import api_not_found
 
 urlpatterns: list[URLPattern | URLResolver] = [
@@ -13,6 +13,7 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("flow-definitions", flow_definitions.FlowDefinitionsApi.as_view(), name="flow-definitions"),
     path("flow-definitions/<str:name>", flow_definitions.FlowDefinitionDetailApi.as_view(), name="flow-definition"),
     path("flow-definitions/<str:name>/route", routing.FlowRouteApi.as_view(), name="flow-definition-route"),
+    path("flow-definitions/<str:name>/export", exports.FlowExportApi.as_view(), name="flow-definition-export"),
     path(
         "flow-definitions/<str:name>/calibration",
         routing.FlowCalibrationApi.as_view(),
