@@ -317,7 +317,15 @@
       this._ready = true;
       if (!this.shadowRoot && this.constructor.shadow !== false) {
         this.attachShadow({ mode: "open" });
-        this.shadowRoot.adoptedStyleSheets = [BASE_CSS].concat(this.constructor.css ? [this.constructor.css] : []);
+        // every class in the chain contributes its own sheet (a widget subclass adds to the shell's)
+        var sheets = [], c = this.constructor;
+        while (c && c !== CrowdElement) {
+          var d = Object.getOwnPropertyDescriptor(c, "css");
+          var v = d ? (d.get ? d.get.call(c) : d.value) : null;
+          if (v && sheets.indexOf(v) < 0) sheets.unshift(v);
+          c = Object.getPrototypeOf(c);
+        }
+        this.shadowRoot.adoptedStyleSheets = [BASE_CSS].concat(sheets);
       }
       if (this.shadowRoot) watchColors(this.shadowRoot);
       try {
@@ -1271,7 +1279,7 @@
     ".pin{position:absolute;top:0;transform:translateX(-50%);background:#0073bb;color:#fff;font-size:12px;padding:1px 6px;border-radius:10px;white-space:nowrap}" +
     ".ticks{position:relative;height:18px;margin:0 8px}.ticks:not(.has){display:none}" +
     ".sb{border:1px solid #aab7b8;background:#fff;width:26px;height:26px;border-radius:2px;padding:0}" +
-    ".num{width:64px;font:inherit;padding:2px 4px}"
+    ".num{width:64px;font:inherit;padding:2px 4px}.cur{min-width:2.5em;text-align:right;font-variant-numeric:tabular-nums;color:#16191f;padding-top:18px}"
   );
   class CrowdSlider extends CrowdElement {
     static get css() { return SLIDER_CSS; }
@@ -1297,7 +1305,7 @@
       this.shadowRoot.innerHTML = '<div class="w"><button type="button" class="sb dec" aria-label="Decrease" hidden>' + icon("remove") + '</button>' +
         '<div class="tw"><div class="sec" hidden></div><input type="range" part="range"><output class="pin" hidden></output>' +
         '<div class="ticks"><slot name="tick"></slot></div></div>' +
-        '<button type="button" class="sb inc" aria-label="Increase" hidden>' + icon("add") + '</button><input class="num" type="number" hidden></div><slot></slot>';
+        '<button type="button" class="sb inc" aria-label="Increase" hidden>' + icon("add") + '</button><input class="num" type="number" hidden><output class="cur" part="value"></output></div><slot></slot>';
       var r = this._r = this.shadowRoot.querySelector("input[type=range]");
       var self = this, pin = this.shadowRoot.querySelector(".pin");
       r.addEventListener("input", function () { self._value = self._clamp(r.value); self._sync(); });
@@ -1362,6 +1370,9 @@
       var frac = (v - this._min()) / ((this._max() - this._min()) || 1);
       pin.style.left = "calc(" + (frac * 100) + "% + " + (8 - frac * 16) + "px)";
       this.shadowRoot.querySelector(".num").value = v;
+      var cur = this.shadowRoot.querySelector(".cur");
+      cur.textContent = v;
+      cur.hidden = this.hasAttribute("editable");
       this.setAttribute("aria-valuenow", String(v));
     }
     _crowdContribute(ac) {
@@ -1380,7 +1391,7 @@
   /* ------------------------------------------------------------------ full-window widget shell */
 
   var WIDGET_CSS = sheet(
-    ":host{display:block;height:var(--crowd-tool-height,100vh);min-height:480px;margin:0 0 8px}:host([hidden]){display:none}" +
+    ":host{display:block;height:var(--crowd-tool-height,calc(100vh - 24px));min-height:480px;margin:0 0 8px}:host([hidden]){display:none}" +
     ".app{display:flex;flex-direction:column;height:100%;border:1px solid #d5dbdb;background:#fff}" +
     ".hdr{padding:10px 16px;border-bottom:1px solid #eaeded;background:#fafafa}.hdr h2{margin:0;font-size:16px;font-weight:700}" +
     ".cols{flex:1;display:flex;min-height:0}" +
