@@ -393,3 +393,40 @@ def test_question_answer_generation_pairs_tags_references_and_limits(page: Page,
             ]
         }
     }
+
+
+WIDGET_MARKUP = {
+    "crowd-classifier": "categories=\"['a']\"",
+    "crowd-image-classifier": f"src='{PHOTO}' categories=\"['a']\"",
+    "crowd-bounding-box": f"src='{PHOTO}' labels=\"['a']\"",
+    "crowd-semantic-segmentation": f"src='{PHOTO}' labels=\"['a']\"",
+    "crowd-textract-analyze-document": f"src='{PHOTO}'",
+    "crowd-rekognition-detect-moderation-labels": f"src='{PHOTO}' categories=\"['a']\"",
+    "crowd-entity-annotation": "text='x' labels=\"[{label: 'a'}]\"",
+    "crowd-text-ranking": 'responses=\'["a"]\' ordinal-ranking-dimensions=\'[{"name": "d", "allowTie": false}]\'',
+    "crowd-question-answer-generation": "text='x'",
+}
+
+
+@pytest.mark.parametrize("tag", sorted(WIDGET_MARKUP))
+def test_every_widget_draws_the_full_window_layout(page: Page, site: Site, tag: str) -> None:
+    body = f'<{tag} name="w" header="Head" {WIDGET_MARKUP[tag]}></{tag}>'
+    open_page(page, site, body if tag == "crowd-entity-annotation" else f"<crowd-form>{body}</crowd-form>")
+    layout = page.evaluate(
+        f"""(() => {{
+          const root = document.querySelector('{tag}').shadowRoot;
+          const nav = root.querySelector('.awsui-app-layout__navigation');
+          return [getComputedStyle(root.querySelector('.cols')).display, nav.getBoundingClientRect().width,
+                  !!root.querySelector('.awsui-modal-dialog'), root.querySelector('.hdr h2').textContent];
+        }})()"""
+    )
+    assert layout == ["flex", 260, True, "Head"]
+
+
+def test_an_unreadable_list_attribute_shows_an_error_in_the_tool(page: Page, site: Site) -> None:
+    open_page(
+        page,
+        site,
+        f"<crowd-form><crowd-bounding-box name='b' src='{PHOTO}' labels=\"['a', \"></crowd-bounding-box></crowd-form>",
+    )
+    expect(page.locator("crowd-bounding-box .foot .err")).to_contain_text("Cannot read attribute labels")
