@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -96,6 +97,8 @@ def moto_s3(*buckets: str) -> Iterator[str]:
     os.environ.update(env)
     storage.reset_clients()
     try:
+        # moto keeps its state per process, across servers: start each test from nothing.
+        urllib.request.urlopen(urllib.request.Request(f"{endpoint}/moto-api/reset", method="POST"), timeout=10).close()
         s3 = boto3.client("s3", endpoint_url=endpoint, region_name="us-east-1")
         for bucket in buckets:
             s3.create_bucket(Bucket=bucket)
