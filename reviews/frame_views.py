@@ -11,6 +11,7 @@ from typing import Any
 
 from django.contrib.auth.decorators import login_required
 from django.http import FileResponse, HttpRequest, HttpResponse, JsonResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import render
 from django.utils.html import escape
 from django.views.decorators.clickjacking import xframe_options_exempt, xframe_options_sameorigin
@@ -69,13 +70,15 @@ def task_frame(request: HttpRequest, token: str) -> HttpResponse:
 
 @require_GET
 @xframe_options_exempt  # a granted document may be shown in an <iframe> of the (opaque-origin) task frame
-def task_media(request: HttpRequest, token: str, name: str) -> HttpResponse:
+def task_media(request: HttpRequest, token: str, name: str) -> HttpResponseBase:
     """A local object granted by ``grant_read_access``."""
     del name  # only there so that the URL ends with the object's file name
     try:
         path = media_read(token)
     except MediaDenied as exc:
-        response: HttpResponse = HttpResponse(exc.message, status=exc.status, content_type="text/plain; charset=utf-8")
+        response: HttpResponseBase = HttpResponse(
+            exc.message, status=exc.status, content_type="text/plain; charset=utf-8"
+        )
     else:
         response = FileResponse(path.open("rb"), content_type=guess_content_type(path))
         response["Cache-Control"] = "private, max-age=300"

@@ -298,6 +298,8 @@ def _check_scope(scope: MediaScope) -> None:
     from workforce.models import Membership, Role
 
     if scope.kind == "task":
+        if scope.task_id is None or scope.user_id is None:
+            raise MediaDenied("This media link is not valid.")
         held = Task.objects.filter(
             pk=scope.task_id,
             worker_id=scope.user_id,
@@ -309,6 +311,8 @@ def _check_scope(scope: MediaScope) -> None:
             raise MediaDenied("This object belongs to a task you no longer hold.")
         return
     if scope.kind == "user":
+        if scope.user_id is None:
+            raise MediaDenied("This media link is not valid.")
         allowed = Membership.objects.filter(
             organization_id=scope.organization_id,
             user_id=scope.user_id,

@@ -114,11 +114,15 @@ def frame_document(token: str) -> FrameDocument:
 
 
 def _task_document(token: str, payload: dict[str, Any]) -> FrameDocument:
+    try:
+        task_id, worker_id = int(payload["t"]), int(payload["w"])
+    except (KeyError, TypeError, ValueError) as exc:
+        raise FrameDenied("This task link is not valid.") from exc
     task = (
         Task.objects.select_related("loop__organization", "loop__flow_definition__human_task_ui")
         .filter(
-            pk=payload.get("t"),
-            worker_id=payload.get("w"),
+            pk=task_id,
+            worker_id=worker_id,
             status=TaskStatus.LEASED,
             lease_expires_at__gt=timezone.now(),
         )
@@ -126,7 +130,7 @@ def _task_document(token: str, payload: dict[str, Any]) -> FrameDocument:
     )
     if task is None:
         raise FrameDenied("This task is no longer assigned to you.")
-    worker = User(pk=payload["w"])
+    worker = User(pk=worker_id)
     try:
         task_input = json.loads(task.loop.input_content)
     except ValueError:
