@@ -341,3 +341,18 @@ def test_attribute_literals_are_parsed_without_eval(page: Page, site: Site, guar
         "(s) => { try { window.LoupeCrowd.parseLiteral(s); return ''; } catch (e) { return e.name; } }", "[alert(1)]"
     )
     assert failed == "SyntaxError"
+
+
+def test_required_native_radio_group_blocks_until_a_choice_is_made(page: Page, site: Site) -> None:
+    open_page(
+        page,
+        site,
+        """<crowd-form>
+          <label><input type="radio" name="rating" value="1" required> One</label>
+          <label><input type="radio" name="rating" value="2"> Two</label>
+        </crowd-form>""",
+    )
+    assert try_submit(page) == 0
+    expect(page.locator("[data-testid=crowd-form-error]")).to_contain_text("rating")
+    page.get_by_label("Two").check()
+    assert submit(page) == {"rating": {"1": False, "2": True}}
