@@ -3,25 +3,33 @@
 Every item gets StartHumanLoop's own validation (``flows.services.loops.loop_validate_start``)
 and its idempotency rule (same name, flow and input: the existing loop; same name, other input:
 ``Conflict``). A refused item is reported by index and leaves no trace; the others are inserted
-together with ``bulk_create``, so the number of queries does not grow with the number of items
-(beyond the backend's own chunking of one INSERT: SQLite binds at most 999 values per statement).
+with one INSERT statement per table, so the number of queries does not grow with the number of
+items.
+
+Why not ``bulk_create``: it builds a model instance per row and prepares every value of every row
+in Python (about 0.6 s for 1,000 loops with 3 tasks each on this 2-core machine, where the
+database itself spends 20-30 ms). Here the rows are prepared from one template instance per flow
+(``loop_build``, so a loop is built exactly as StartHumanLoop builds it) and only the varying
+columns are set per row; SQLite takes them through ``executemany``, PostgreSQL through ``COPY``.
 """
 
 from __future__ import annotations
 
 import json
 from collections.abc import Mapping, Sequence
+from contextlib import nullcontext
 from dataclasses import dataclass
 from typing import Any, ClassVar, Literal
 
-from django.db import IntegrityError
+from django.db import IntegrityError, connection
+from django.db.models import Field, Model
 from django.utils import timezone
 
-from flows import arns, validation
+from flows import arns, events, validation
 from flows.errors import Conflict, InvalidInput, LoupeError
 from flows.locks import write_transaction
 from flows.models import FlowDefinition, FlowDefinitionStatus, HumanLoop, Task
-from flows.services.loops import ValidStart, loop_announce, loop_build, loop_validate_start
+from flows.services.loops import ValidStart, loop_build, loop_validate_start
 from workforce.models import Organization
 
 MAX_BATCH_ITEMS = 1000
@@ -132,11 +140,17 @@ def _validate(
     results: list[ItemResult | None] = [None] * len(data)
     items: dict[int, BatchItem] = {}
     prepared: list[tuple[int, str, Any]] = []
+    arn_of: dict[Any, str] = {}
     for index, raw in enumerate(data):
         try:
             item = items[index] = BatchItem.from_data(raw)
-            flow_ref = item.flow_definition if item.flow_definition is not None else default_flow
-            prepared.append((index, flow_ref_arn(organization, flow_ref), input_content_text(item.input_content)))
+            ref = item.flow_definition if item.flow_definition is not None else default_flow
+            arn = arn_of.get(ref) if isinstance(ref, str) else None
+            if arn is None:
+                arn = flow_ref_arn(organization, ref)
+                if isinstance(ref, str):
+                    arn_of[ref] = arn
+            prepared.append((index, arn, input_content_text(item.input_content)))
         except LoupeError as exc:
             results[index] = ItemResult(index=index, status="error", error=exc)
     flows = _flows_by_arn(organization, {arn for _, arn, _ in prepared})
@@ -194,6 +208,140 @@ def _same_objects(
     return same
 
 
+class _Rows:
+    """Rows of one model for a multi-row INSERT, prepared for the database the way Django's own
+    ``bulk_create`` prepares them (``pre_save`` + ``get_db_prep_save``), but once per template
+    instead of once per row: every column takes the template's value, except the ``varying``
+    ones, which each row gives. A field added to the model later is filled from the template,
+    so it is inserted with whatever value ``loop_build`` gives it."""
+
+    def __init__(self, model: type[Model], varying: Sequence[str]) -> None:
+        self.model = model
+        self.fields: list[Field] = [f for f in model._meta.concrete_fields if not f.primary_key]
+        names = [f.attname for f in self.fields]
+        self.slots = [names.index(name) for name in varying]
+        self.rows: list[list[Any]] = []
+
+    def template(self, obj: Model) -> list[Any]:
+        return [f.get_db_prep_save(f.pre_save(obj, True), connection) for f in self.fields]
+
+    def add(self, template: list[Any], values: Sequence[Any]) -> None:
+        row = template.copy()
+        slots = self.slots
+        for i in range(len(slots)):
+            row[slots[i]] = values[i]
+        self.rows.append(row)
+
+    def insert(self) -> None:
+        """Insert the rows with one statement: SQLite ``executemany`` (one prepared INSERT,
+        bound row by row in C), PostgreSQL ``COPY`` (rows formatted in C by psycopg; a multi-row
+        VALUES or UNNEST would have psycopg merge every value into the query text in Python,
+        which costs more than the insert itself)."""
+        if not self.rows:
+            return
+        qn = connection.ops.quote_name
+        table = qn(self.model._meta.db_table)
+        columns = ", ".join(qn(f.column) for f in self.fields)
+        with connection.cursor() as cursor:
+            if connection.vendor == "postgresql":
+                sql = f"COPY {table} ({columns}) FROM STDIN"
+                # Through Django's debug wrapper when there is one, so that COPY is logged and
+                # counted like any other query.
+                logged = cursor.debug_sql(sql) if hasattr(cursor, "debug_sql") else nullcontext()
+                with logged, cursor.cursor.copy(sql) as copy:
+                    for row in self.rows:
+                        copy.write_row(row)
+                return
+            one = ", ".join(["%s"] * len(self.fields))
+            # Identifiers from the model's metadata, quoted; every value is a bound parameter.
+            cursor.executemany(f"INSERT INTO {table} ({columns}) VALUES ({one})", self.rows)  # noqa: S608
+
+
+def _loop_ids(organization: Organization, names: list[str]) -> dict[str, int]:
+    """The ids of the organization's live loops ``names`` (just inserted), in one query."""
+    table = connection.ops.quote_name(HumanLoop._meta.db_table)
+    head = f"SELECT name, id FROM {table} WHERE organization_id = %s AND deleted_at IS NULL AND "  # noqa: S608
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            # One array parameter rather than 1,000 placeholders (see ``_Rows.insert``).
+            cursor.execute(head + "name = ANY(%s)", [organization.pk, names])
+        else:
+            cursor.execute(head + f"name IN ({', '.join(['%s'] * len(names))})", [organization.pk, *names])
+        return dict(cursor.fetchall())
+
+
+def _json_prep(field: Field) -> Any:
+    cache: dict[Any, Any] = {}
+
+    def prep(value: Any) -> Any:
+        # Classifier lists are short lists of strings; anything else is keyed by its JSON.
+        key: Any = (
+            tuple(value)
+            if isinstance(value, list) and all(type(v) is str for v in value)
+            else json.dumps(value, sort_keys=True)
+        )
+        if key not in cache:
+            cache[key] = field.get_db_prep_save(value, connection)
+        return cache[key]
+
+    return prep
+
+
+def _announce(organization: Organization, flow: FlowDefinition, names: list[str]) -> None:
+    """On commit: the same "work.available" and "loops.started" messages ``loop_announce`` sends
+    for these loops (a test holds the two equal), without building a model instance per loop."""
+    data = {
+        "flow_definition": flow.name,
+        "flow_definition_id": flow.pk,
+        "loops": len(names),
+        "tasks": len(names) * flow.task_count,
+        "loop_names": names[:100],
+    }
+    events.publish_on_commit(events.team_group(flow.workteam_id), events.event_message("work.available", data))
+    events.publish_on_commit(events.org_group(flow.organization_id), events.event_message("loops.started", data))
+
+
+_LOOP_VARYING = ("name", "input_content", "input_sha256", "content_classifiers", "activation_results")
+
+
+def _insert(organization: Organization, starts: list[ValidStart]) -> None:
+    """Inside the write transaction: the loops, then (with their ids) their tasks."""
+    now = timezone.now()
+    loops = _Rows(HumanLoop, _LOOP_VARYING)
+    tasks = _Rows(Task, ("loop_id", "index"))
+    classifiers = _json_prep(HumanLoop._meta.get_field("content_classifiers"))
+    results = _json_prep(HumanLoop._meta.get_field("activation_results"))
+    templates: dict[int, tuple[list[Any], list[Any], FlowDefinition]] = {}
+    by_flow: dict[int, list[str]] = {}
+    for start in starts:
+        flow_id = start.flow.pk
+        if flow_id not in templates:
+            loop, flow_tasks = loop_build(organization=organization, start=start, now=now)
+            templates[flow_id] = (loops.template(loop), tasks.template(flow_tasks[0]), start.flow)
+            by_flow[flow_id] = []
+        loops.add(
+            templates[flow_id][0],
+            (
+                start.name,
+                start.input_content,
+                start.input_sha256,
+                classifiers(start.content_classifiers),
+                results(start.activation_results),
+            ),
+        )
+        by_flow[flow_id].append(start.name)
+    loops.insert()
+    ids = _loop_ids(organization, [start.name for start in starts])
+    for start in starts:
+        task_template = templates[start.flow.pk][1]
+        loop_id = ids[start.name]
+        for index in range(start.flow.task_count):
+            tasks.add(task_template, (loop_id, index))
+    tasks.insert()
+    for flow_id, names in by_flow.items():
+        _announce(organization, templates[flow_id][2], names)
+
+
 def _attempt(organization: Organization, items: Sequence[Any], default_flow: Any) -> list[ItemResult]:
     results, valid = _validate(organization, items, default_flow)
     existing = {
@@ -203,46 +351,38 @@ def _attempt(organization: Organization, items: Sequence[Any], default_flow: Any
         ).values_list("name", "input_sha256", "flow_definition_id")
     }
     same_input = _same_objects(organization, valid, existing)
-    now = timezone.now()
-    to_insert: list[tuple[int, HumanLoop]] = []
-    tasks: list[Task] = []
+    region, account = organization.region, organization.account_id
+    to_insert: list[tuple[int, ValidStart]] = []
     for index, start in valid:
-        arn = arns.human_loop_arn(organization.region, organization.account_id, start.name)
-        if start.name in existing:
-            if existing[start.name] == (start.input_sha256, start.flow.pk) or start.name in same_input:
-                results[index] = ItemResult(index=index, status="exists", human_loop_arn=arn)
-            else:
-                results[index] = ItemResult(
-                    index=index,
-                    status="error",
-                    error=Conflict(
-                        f"A human loop named {start.name} already exists with different input data: "
-                        "choose another name, or send the same input to retry.",
-                        field="humanLoopName",
-                    ),
-                )
-            continue
-        loop, loop_tasks = loop_build(organization=organization, start=start, now=now)
-        to_insert.append((index, loop))
-        tasks.extend(loop_tasks)
+        if start.name not in existing:
+            to_insert.append((index, start))
+        elif existing[start.name] == (start.input_sha256, start.flow.pk) or start.name in same_input:
+            results[index] = ItemResult(
+                index=index, status="exists", human_loop_arn=arns.human_loop_arn(region, account, start.name)
+            )
+        else:
+            results[index] = ItemResult(
+                index=index,
+                status="error",
+                error=Conflict(
+                    f"A human loop named {start.name} already exists with different input data: "
+                    "choose another name, or send the same input to retry.",
+                    field="humanLoopName",
+                ),
+            )
     if to_insert:
-        loops = [loop for _, loop in to_insert]
-        flow_ids = {loop.flow_definition_id for loop in loops}
+        flow_ids = {start.flow.pk for _, start in to_insert}
         with write_transaction():
-            HumanLoop.objects.bulk_create(loops)
-            Task.objects.bulk_create(tasks)
+            _insert(organization, [start for _, start in to_insert])
             # A flow deleted between validation and insert: roll back and report it next attempt.
             active = FlowDefinition.objects.filter(
                 pk__in=flow_ids, status=FlowDefinitionStatus.ACTIVE, deleted_at__isnull=True
             ).count()
             if active != len(flow_ids):
                 raise _Retry
-            loop_announce(loops=loops)
-        for index, loop in to_insert:
+        for index, start in to_insert:
             results[index] = ItemResult(
-                index=index,
-                status="created",
-                human_loop_arn=arns.human_loop_arn(organization.region, organization.account_id, loop.name),
+                index=index, status="created", human_loop_arn=arns.human_loop_arn(region, account, start.name)
             )
     return [r for r in results if r is not None]
 
