@@ -41,6 +41,7 @@ from flows.models import Task
 from flows.selectors.work import flows_for_worker, tasks_held_by, work_counts_for
 from flows.services.work import task_claim, task_release, task_submit
 from reviews.taskframe import frame_url_for_task
+from workforce.mfa import mfa_setup_required
 from workforce.models import Crowd, TeamMembership, User, Workteam
 from workforce.permissions import DASHBOARD_ROLES, has_role
 from workforce.services_portal import earnings_record, format_usd, price_mills
@@ -98,6 +99,11 @@ class WorkConsumer(AsyncJsonWebsocketConsumer):
         user = self.scope.get("user")
         if user is None or not user.is_authenticated:
             await self.close(code=4401)
+            return
+        if await database_sync_to_async(mfa_setup_required)(user):
+            # The organization requires TOTP and this account has none yet: pages send them to
+            # set it up (workforce.middleware); the socket refuses them until then.
+            await self.close(code=4403)
             return
         self.user: User = user
         self.working = False
@@ -240,7 +246,7 @@ class DashboardConsumer(AsyncJsonWebsocketConsumer):
     def _org_id(self, user: Any, account_id: str) -> int | None:
         from workforce.models import Organization
 
-        if user is None or not user.is_authenticated:
+        if user is None or not user.is_authenticated or mfa_setup_required(user):
             return None
         org = Organization.objects.filter(account_id=account_id).only("pk").first()
         if org is None or not has_role(user, org, DASHBOARD_ROLES):

@@ -223,3 +223,22 @@ def test_dashboard_hears_the_organizations_events_and_refuses_others() -> None:
         await other_ws.disconnect()
 
     run(scenario)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_sockets_refuse_members_who_must_set_up_mfa_first() -> None:
+    org = make_org()
+    worker = member_of(org.workteam, person_factory())
+    lead = person_factory(org, role=Role.TEAM_LEAD)
+    org.organization.mfa_required = True
+    org.organization.save(update_fields=["mfa_required"])
+
+    async def scenario() -> None:
+        for path, user in (("/ws/work/", worker), (f"/ws/org/{org.account_id}/", lead)):
+            communicator = WebsocketCommunicator(application, path)
+            communicator.scope["user"] = user
+            connected, code = await communicator.connect(timeout=TIMEOUT)
+            assert not connected
+            assert code == 4403
+
+    run(scenario)
