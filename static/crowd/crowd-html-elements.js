@@ -579,7 +579,16 @@
         this._submitted = true;
         this.lastAnswerContent = answerContent;
         this._lockSubmit();
-        this._deliver(answerContent);
+        if (this._deliver(answerContent) === false) {
+          // the bridge could not hand the answer over: let the worker try again
+          this._submitted = false;
+          this.shadowRoot.querySelector(".done").hidden = true;
+          var box = this.shadowRoot.querySelector(".formerr");
+          box.textContent = "The answer could not be delivered. Please try again.";
+          box.hidden = false;
+          this._unlockSubmit();
+          return false;
+        }
         return true;
       } finally {
         this._busy = false;
@@ -603,13 +612,13 @@
     _deliver(answerContent) {
       var bridge = window.LoupeFrame;
       if (bridge && typeof bridge.submit === "function") {
-        bridge.submit(answerContent);
-        return;
+        return bridge.submit(answerContent) !== false;
       }
       this.dispatchEvent(new CustomEvent("crowd-submit", { detail: { answerContent: answerContent }, bubbles: true, composed: true }));
       if (!this.isConnected || this.getRootNode() !== document) {
         document.dispatchEvent(new CustomEvent("crowd-submit", { detail: { answerContent: answerContent }, bubbles: true }));
       }
+      return true;
     }
   }
   CrowdForm.attrs = { "answer-format": "string" };

@@ -356,3 +356,22 @@ def test_required_native_radio_group_blocks_until_a_choice_is_made(page: Page, s
     expect(page.locator("[data-testid=crowd-form-error]")).to_contain_text("rating")
     page.get_by_label("Two").check()
     assert submit(page) == {"rating": {"1": False, "2": True}}
+
+
+def test_a_refused_hand_over_lets_the_worker_submit_again(page: Page, site: Site) -> None:
+    page.context.add_init_script(
+        "window.__calls = 0;"
+        "window.LoupeFrame = {submit: function (a) { window.__calls++; return window.__calls > 1; }};"
+    )
+    open_page(page, site, '<crowd-form><crowd-input name="q" label="Q" value="v"></crowd-input></crowd-form>')
+    page.locator("[data-testid=crowd-submit]").click()
+    expect(page.locator("[data-testid=crowd-form-error]")).to_contain_text("could not be delivered")
+    page.locator("[data-testid=crowd-submit]").click()
+    expect(page.locator("[data-testid=crowd-form-done]")).to_be_visible()
+    assert page.evaluate("window.__calls") == 2
+    # the portal may still refuse it afterwards (frame-bridge.js reports loupe:submit-result)
+    page.evaluate(
+        "document.dispatchEvent(new CustomEvent('loupe:submit-result', {detail: {ok: false, message: 'Task expired'}}))"
+    )
+    expect(page.locator("[data-testid=crowd-form-error]")).to_contain_text("Task expired")
+    expect(page.locator("[data-testid=crowd-submit] button")).to_be_enabled()
