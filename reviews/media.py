@@ -8,8 +8,10 @@ Two kinds of objects:
   standard ``AWS_ENDPOINT_URL_S3`` / ``AWS_ENDPOINT_URL`` environment variables, credentials
   from the usual chain. URLs are path-style, so they keep the ``/<bucket>/<key>`` path that
   templates may read back (spec/crowd-elements.md §3).
-* **Local** (``file:///<absolute path>`` inside the organization's media folder
-  ``<MEDIA_ROOT>/<account id>/``): a signed, expiring Loupe URL ``/task-media/<token>/<name>``.
+* **Local**: ``file:///<absolute path>`` inside the organization's media folder
+  ``<MEDIA_ROOT>/<account id>/``, or ``s3://<bucket>/<key>`` of a bucket the organization maps to
+  a local folder (``BucketMapping``, the same mapping output writing uses): a signed, expiring
+  Loupe URL ``/task-media/<token>/<name>``.
   The token names the object and who may read it: the worker holding a task (checked again on
   every read: a worker reads only the objects of a task they still hold), an engineer of the
   organization (preview), or the organization itself (RenderUiTemplate called with an API key).
@@ -209,23 +211,61 @@ class MediaScope:
         )
 
 
-def local_media_url(*, scope: MediaScope, relative_path: str) -> str:
-    token = signing.dumps({**scope.as_payload(), "p": relative_path}, salt=_SALT, compress=True)
+def local_media_url(*, scope: MediaScope, relative_path: str, bucket: str | None = None) -> str:
+    """``/task-media/<token>/<file name>``. ``relative_path`` is under the organization's media
+    folder, or, with ``bucket``, the key of an object of a bucket the organization maps to a local
+    folder (``flows.models.BucketMapping``)."""
+    payload: dict[str, Any] = {**scope.as_payload(), "p": relative_path}
+    if bucket is not None:
+        payload["b"] = bucket
+    token = signing.dumps(payload, salt=_SALT, compress=True)
     name = quote(relative_path.rsplit("/", 1)[-1] or "object")
     return f"/task-media/{token}/{name}"
 
 
-@dataclass(frozen=True)
+def _bucket_mappings(organization_id: int) -> dict[str, str]:
+    from flows.models import BucketMapping
+
+    return dict(BucketMapping.objects.filter(organization_id=organization_id).values_list("bucket", "local_path"))
+
+
+def _mapped_path(mappings: dict[str, str], obj: S3Object) -> Path | None:
+    """The local file of ``obj`` when its bucket is mapped to a folder, else None."""
+    from flows import storage
+
+    if obj.bucket not in mappings:
+        return None
+    try:
+        location = storage.resolve(f"s3://{obj.bucket}/{obj.key}", mappings)
+    except storage.StorageError as exc:
+        raise MediaAccessError(str(exc)) from exc
+    return getattr(location, "path", None)
+
+
 class _ScopedSigner:
-    scope: MediaScope
-    ttl: int
+    """Grants for one viewer. Bucket mappings are read once per signer (one render)."""
+
+    def __init__(self, *, scope: MediaScope, ttl: int) -> None:
+        self.scope = scope
+        self.ttl = ttl
+        self._mappings: dict[str, str] | None = None
+
+    def _mapping(self) -> dict[str, str]:
+        if self._mappings is None:
+            self._mappings = _bucket_mappings(self.scope.organization_id) if self.scope.organization_id else {}
+        return self._mappings
 
     def grant(self, reference: str) -> str:
         target = parse_reference(reference)
         if isinstance(target, str):
             return target
         if isinstance(target, S3Object):
-            return s3_presign_get(target, expires_in=self.ttl)
+            mapped = _mapped_path(self._mapping(), target)
+            if mapped is None:
+                return s3_presign_get(target, expires_in=self.ttl)
+            if not mapped.is_file():
+                raise MediaAccessError(f"s3://{target.bucket}/{target.key} does not exist in its mapped folder.")
+            return local_media_url(scope=self.scope, relative_path=target.key, bucket=target.bucket)
         root = media_root_for(self.scope.account_id)
         path = _inside(root, target.path)
         if not path.is_file():
@@ -283,9 +323,17 @@ def media_read(token: str) -> Path:
     except (KeyError, TypeError, ValueError) as exc:
         raise MediaDenied("This media link is not valid.") from exc
     _check_scope(scope)
-    root = media_root_for(scope.account_id)
+    bucket = payload.get("b")
     try:
-        path = _inside(root, root / relative)
+        if bucket is not None:
+            # Resolved again: a mapping removed since the grant no longer serves anything.
+            mapped = _mapped_path(_bucket_mappings(scope.organization_id), S3Object(str(bucket), relative))
+            if mapped is None:
+                raise MediaDenied("The object no longer exists.", status=404)
+            path = mapped
+        else:
+            root = media_root_for(scope.account_id)
+            path = _inside(root, root / relative)
     except MediaAccessError as exc:
         raise MediaDenied("This media link is not valid.") from exc
     if not path.is_file():

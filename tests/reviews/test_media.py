@@ -250,3 +250,41 @@ def test_preview_urls_need_an_engineer_or_admin(media_root: Path) -> None:
     # when the engineer becomes a worker, the link stops working
     engineer.memberships.update(role=Role.WORKER)
     assert Client().get(url).status_code == 403
+
+
+# --- Buckets mapped to a local folder -------------------------------------------------------------
+
+
+@pytest.mark.django_db
+def test_a_mapped_bucket_is_served_from_its_local_folder(tmp_path: Path) -> None:
+    from flows.models import BucketMapping
+
+    # given a bucket the organization maps to a local folder, holding the image
+    org = make_org()
+    folder = tmp_path / "inputs-bucket"
+    (folder / "cats").mkdir(parents=True)
+    (folder / "cats" / "tom.png").write_bytes(PNG)
+    mapping = BucketMapping.objects.create(organization=org.organization, bucket="inputs", local_path=str(folder))
+    worker = make_worker(org)
+    task = make_leased_task(org, worker, template="<p></p>", task_input={})
+    signer = media_signer_for_task(task=task, worker=worker)
+
+    # when the template grants s3://inputs/cats/tom.png
+    url = signer.grant("s3://inputs/cats/tom.png")
+
+    # then it is a signed Loupe URL serving the local file (no S3 involved)
+    assert url.startswith("/task-media/")
+    assert url.endswith("/tom.png")
+    response = Client().get(url)
+    assert response.status_code == 200
+    assert b"".join(response.streaming_content) == PNG  # type: ignore[attr-defined]
+
+    # and keys that leave the folder, or objects that are not there, are refused
+    with pytest.raises(MediaAccessError, match="leaves the folder"):
+        signer.grant("s3://inputs/../../etc/passwd")
+    with pytest.raises(MediaAccessError, match="does not exist"):
+        signer.grant("s3://inputs/cats/missing.png")
+
+    # and once the mapping is removed the URL serves nothing
+    mapping.delete()
+    assert Client().get(url).status_code == 404
