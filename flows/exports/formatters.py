@@ -38,10 +38,11 @@ from flows.exports.dataset import LoopRecord
 _dumps = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
 
 
-def timestamp(value: datetime | None) -> str | None:
-    """``YYYY-MM-DDTHH:MM:SS.mmmZ`` (UTC, milliseconds), as A2I writes times."""
-    if value is None:
-        return None
+def timestamp(value: datetime | str | None) -> str | None:
+    """``YYYY-MM-DDTHH:MM:SS.mmmZ`` (UTC, milliseconds), as A2I writes times (records already
+    hold that text, formatted by the database)."""
+    if value is None or isinstance(value, str):
+        return value
     if value.tzinfo is not None:
         value = value.astimezone(UTC)
     return value.strftime("%Y-%m-%dT%H:%M:%S.") + f"{value.microsecond // 1000:03d}Z"
@@ -51,38 +52,18 @@ def timestamp(value: datetime | None) -> str | None:
 
 
 def jsonl_line(record: LoopRecord) -> str:
-    """One JSONL line; the stored JSON texts are embedded as they are (no parse, no re-encode)."""
+    """One JSONL line; the stored JSON texts are embedded as they are (no parse, no re-encode).
+    Loop names and worker ids need no escaping (their patterns: ``[a-z0-9-]``, ``[a-z0-9]``)."""
     answers = ",".join(
-        '{"workerId":'
-        + _dumps(a.worker_id)
-        + ',"acceptanceTime":"'
-        + (timestamp(a.acceptance_time) or "")
-        + '","submissionTime":"'
-        + (timestamp(a.submission_time) or "")
-        + '","timeSpentInSeconds":'
-        + repr(round(a.time_spent_seconds, 3))
-        + ',"answerContent":'
-        + a.content
-        + "}"
+        f'{{"workerId":"{a.worker_id}","acceptanceTime":"{a.acceptance_time}","submissionTime":"{a.submission_time}",'
+        f'"timeSpentInSeconds":{round(a.time_spent_seconds, 3)!r},"answerContent":{a.content}}}'
         for a in record.answers
     )
-    completed = timestamp(record.completed_at)
+    completed = f'"{record.completed_at}"' if record.completed_at else "null"
     return (
-        '{"humanLoopName":'
-        + _dumps(record.name)
-        + ',"createdAt":"'
-        + (timestamp(record.created_at) or "")
-        + '"'
-        + ',"completedAt":'
-        + ('"' + completed + '"' if completed else "null")
-        + ',"inputContent":'
-        + record.input_content
-        + ',"humanAnswers":['
-        + answers
-        + "]"
-        + ',"consolidatedAnswer":'
-        + (record.consolidated or "null")
-        + "}\n"
+        f'{{"humanLoopName":"{record.name}","createdAt":"{record.created_at}","completedAt":{completed},'
+        f'"inputContent":{record.input_content},"humanAnswers":[{answers}],'
+        f'"consolidatedAnswer":{record.consolidated or "null"}}}\n'
     )
 
 

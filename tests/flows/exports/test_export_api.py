@@ -109,7 +109,7 @@ def test_bad_queries_get_problem_bodies(org: Org) -> None:
     assert _get(org, flow.name, label_attribute="bad attr").status_code == 400
 
 
-def test_reading_takes_two_queries_per_batch_whatever_the_number_of_loops(org: Org) -> None:
+def test_reading_takes_one_query_per_batch_whatever_the_number_of_loops(org: Org) -> None:
     flow = _answered_flow(org, 6)
     assert flow.human_loops.filter(status=HumanLoopStatus.COMPLETED).count() == 6
     # when exporting in batches of 2 (3 full batches, then an empty read)
@@ -117,7 +117,7 @@ def test_reading_takes_two_queries_per_batch_whatever_the_number_of_loops(org: O
         body = b"".join(export_stream(flow=flow, fmt="jsonl", batch=2))
     # then
     assert len(body.splitlines()) == 6
-    assert len(queries) == 3 * 2 + 1
+    assert len(queries) == 3 + 1
 
 
 def test_the_export_is_in_the_openapi_schema(org: Org) -> None:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import csv
 import io
 import json
-from datetime import UTC, datetime
 from typing import Any
 
 from hypothesis import given, settings
@@ -23,7 +22,7 @@ from flows.exports.formatters import (
     manifest_line,
 )
 
-T0 = datetime(2024, 5, 6, 7, 8, 9, 123456, tzinfo=UTC)
+T0 = "2024-05-06T07:08:09.123Z"
 
 
 def _record(answers: list[Any], *, consolidated: Any = None, input_content: Any = None, pk: int = 1) -> LoopRecord:
