@@ -27,6 +27,7 @@ from reviews.taskframe import (
     preview_create,
     preview_organization_for,
 )
+from workforce.models import Membership, Role
 
 _FRAME_HEADERS = {
     "X-Content-Type-Options": "nosniff",
@@ -98,7 +99,7 @@ def task_media(request: HttpRequest, token: str, name: str) -> HttpResponseBase:
 @login_required
 @require_GET
 def preview_page(request: HttpRequest) -> HttpResponse:
-    organization = preview_organization_for(request.user)  # type: ignore[arg-type]
+    organization = preview_organization_for(request.user, request.GET.get("org", ""))  # type: ignore[arg-type]
     if organization is None:
         return render(
             request,
@@ -114,8 +115,15 @@ def preview_page(request: HttpRequest) -> HttpResponse:
             notice = f"There is no pre-built task UI named {chosen!r}."
         else:
             template_text, input_text = item.template, json.dumps(item.example_input, indent=2)
+    others = (
+        Membership.objects.filter(user_id=request.user.pk or 0, role__in=(Role.ADMIN, Role.ENGINEER))
+        .exclude(organization=organization)
+        .select_related("organization")
+        .order_by("organization__name")
+    )
     context: dict[str, Any] = {
         "organization": organization,
+        "other_organizations": [m.organization for m in others],
         "template_text": template_text,
         "input_text": input_text,
         "notice": notice,
@@ -141,7 +149,12 @@ def preview_render(request: HttpRequest) -> JsonResponse:
     input_value = body.get("input", "{}")
     input_text = input_value if isinstance(input_value, str) else json.dumps(input_value)
     try:
-        created = preview_create(user=request.user, template=body.get("template", ""), input_text=input_text)  # type: ignore[arg-type]
+        created = preview_create(
+            user=request.user,  # type: ignore[arg-type]
+            template=body.get("template", ""),
+            input_text=input_text,
+            account_id=str(body.get("organization") or ""),
+        )
     except NotFound as exc:
         return JsonResponse({"errors": [{"code": "Forbidden", "message": exc.message}]}, status=403)
     except InvalidInput as exc:

@@ -230,16 +230,15 @@ def content_security_policy(*, self_origin: str, media_origins: tuple[str, ...])
 _PREVIEW_ROLES = (Role.ADMIN, Role.ENGINEER)
 
 
-def preview_organization_for(user: User) -> Organization | None:
-    """The organization whose engineer (or admin) ``user`` is, or None (workers, team leads)."""
+def preview_organization_for(user: User, account_id: str = "") -> Organization | None:
+    """The organization (the one with ``account_id``, or else the first) whose engineer or admin
+    ``user`` is, or None (workers, team leads, strangers to that organization)."""
     if not user.is_authenticated or not user.is_active:
         return None
-    membership = (
-        Membership.objects.select_related("organization")
-        .filter(user=user, role__in=_PREVIEW_ROLES)
-        .order_by("id")
-        .first()
-    )
+    memberships = Membership.objects.select_related("organization").filter(user=user, role__in=_PREVIEW_ROLES)
+    if account_id:
+        memberships = memberships.filter(organization__account_id=account_id)
+    membership = memberships.order_by("id").first()
     return membership.organization if membership else None
 
 
@@ -249,13 +248,13 @@ class PreviewCreated:
     frame_token: str
 
 
-def preview_create(*, user: User, template: str, input_text: str) -> PreviewCreated:
+def preview_create(*, user: User, template: str, input_text: str, account_id: str = "") -> PreviewCreated:
     """Check an engineer's template and JSON input and store them for the preview frame.
 
     Raises ``InvalidInput`` (message safe to show) for an empty or oversized template, template
     errors, or input that is not JSON; ``NotFound`` if ``user`` is no engineer or admin.
     """
-    organization = preview_organization_for(user)
+    organization = preview_organization_for(user, account_id)
     if organization is None:
         raise NotFound("Only engineers and admins of an organization can preview task templates.")
     errors = template_check(template)

@@ -42,7 +42,7 @@
       method: "POST",
       credentials: "same-origin",
       headers: { "Content-Type": "application/json", "X-CSRFToken": config.csrfToken },
-      body: JSON.stringify({ template: templateBox.value, input: inputText }),
+      body: JSON.stringify({ template: templateBox.value, input: inputText, organization: config.organization }),
     })
       .then(function (response) {
         return response

@@ -344,3 +344,32 @@ def test_form_review_uses_the_builtin_s3_object_when_no_task_object_is_given() -
     assert result.errors == []
     assert signer.seen == ["s3://example-bucket/forms/application.png"]
     assert 'src="/signed"' in result.html
+
+
+@pytest.mark.django_db
+def test_preview_works_for_the_organization_chosen_and_only_where_the_user_is_an_engineer() -> None:
+    from workforce.models import Membership
+
+    # given an engineer of one organization who is only a worker in another
+    first, second = make_org(), make_org()
+    engineer = make_member(first, Role.ENGINEER)
+    Membership.objects.create(organization=second.organization, user=engineer, role=Role.WORKER)
+    third = make_org()
+    Membership.objects.create(organization=third.organization, user=engineer, role=Role.ADMIN)
+    client = Client()
+    client.force_login(engineer)
+
+    # then the page offers the organizations where they are engineer or admin
+    page = client.get(f"/task-uis/preview/?org={third.account_id}").content.decode()
+    assert f'data-account-id="{third.account_id}"' in page
+    assert f"?org={first.account_id}" in page
+    assert f"?org={second.account_id}" not in page
+    assert client.get(f"/task-uis/preview/?org={second.account_id}").status_code == 403
+
+    # and renders belong to the organization named, never to one where they are a worker
+    status, _ = post_render(client, {"template": "<p></p>", "input": "{}", "organization": third.account_id})
+    assert status == 200
+    assert PreviewRender.objects.get().organization == third.organization
+    status, body = post_render(client, {"template": "<p></p>", "input": "{}", "organization": second.account_id})
+    assert status == 403
+    assert body["errors"][0]["code"] == "Forbidden"
