@@ -30,6 +30,7 @@ A consumer handles one message at a time, so one session never claims twice at o
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 from channels.db import database_sync_to_async
@@ -46,6 +47,8 @@ from workforce.models import Crowd, TeamMembership, User, Workteam
 from workforce.permissions import DASHBOARD_ROLES, has_role
 from workforce.services_portal import earnings_record, format_usd, price_mills
 
+#: Team events within this pause share one counts refresh.
+COUNTS_PAUSE_SECONDS = 0.25
 _WORK_EVENTS = frozenset({"work.available", "work.taken", "work.withdrawn"})
 
 
@@ -109,6 +112,7 @@ class WorkConsumer(AsyncJsonWebsocketConsumer):
         self.working = False
         self.flow_filter: int | None = None
         self.task_id: int | None = None
+        self._counts_task: asyncio.Future[None] | None = None
         self.joined: list[str] = [events.worker_group(user.pk)]
         self.joined += [events.team_group(pk) for pk in await database_sync_to_async(worker_team_ids)(user)]
         for group in self.joined:
@@ -117,6 +121,9 @@ class WorkConsumer(AsyncJsonWebsocketConsumer):
         await self._send_counts()
 
     async def disconnect(self, code: int) -> None:
+        task = getattr(self, "_counts_task", None)
+        if task is not None:
+            task.cancel()
         for group in getattr(self, "joined", []):
             await self.channel_layer.group_discard(group, self.channel_name)
 
@@ -219,7 +226,17 @@ class WorkConsumer(AsyncJsonWebsocketConsumer):
                     await self._next()
                 except LoupeError as exc:
                     await self.send_json({"type": "error", "message": exc.message})
-            await self._send_counts()
+            self._counts_soon()
+
+    def _counts_soon(self) -> None:
+        """Re-send the counts after a short pause, once for a burst of team events: a busy crowd
+        makes many events a second, and each would otherwise cost every open page two queries."""
+        if self._counts_task is None or self._counts_task.done():
+            self._counts_task = asyncio.ensure_future(self._counts_after_pause())
+
+    async def _counts_after_pause(self) -> None:
+        await asyncio.sleep(COUNTS_PAUSE_SECONDS)
+        await self._send_counts()
 
 
 class _NoSuchFlow(LoupeError):
