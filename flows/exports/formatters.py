@@ -135,33 +135,43 @@ def _consolidated(record: LoopRecord) -> dict[str, Any] | None:
     return None
 
 
-def label_of(record: LoopRecord) -> Any:
-    """The loop's label: the consolidated answerContent, else the first answer's."""
+def label_and_confidence(record: LoopRecord) -> tuple[Any, float]:
+    """The loop's label (the consolidated answerContent, else the first answer's) and its
+    confidence (the consolidation's, else 1.0), reading the stored JSON once."""
     cons = _consolidated(record)
     if cons is not None:
-        return cons["answerContent"]
+        confidence = cons.get("confidence")
+        return cons["answerContent"], float(confidence) if isinstance(confidence, int | float) else 1.0
     if record.answers:
-        return json.loads(record.answers[0].content)
-    return None
+        return json.loads(record.answers[0].content), 1.0
+    return None, 1.0
 
 
-def _confidence(record: LoopRecord) -> float:
-    cons = _consolidated(record)
-    if cons is not None and isinstance(cons.get("confidence"), int | float):
-        return float(cons["confidence"])
-    return 1.0
+def label_of(record: LoopRecord) -> Any:
+    """The loop's label: the consolidated answerContent, else the first answer's."""
+    return label_and_confidence(record)[0]
+
+
+def _find_any(value: Any, keys: tuple[str, ...]) -> tuple[str | None, dict[str, Any]]:
+    """The first object (depth-first, in the answer's own field order) holding one of ``keys``,
+    and which one (the earliest in ``keys`` when it holds several)."""
+    if not isinstance(value, dict):
+        return None, {}
+    for key in keys:
+        if key in value:
+            return key, value
+    for child in value.values():
+        if isinstance(child, dict):
+            found = _find_any(child, keys)
+            if found[0] is not None:
+                return found
+    return None, {}
 
 
 def _find(value: Any, key: str) -> dict[str, Any] | None:
     """The first object (depth-first, the answer's own field order) holding ``key``."""
-    if isinstance(value, dict):
-        if key in value:
-            return value
-        for child in value.values():
-            found = _find(child, key)
-            if found is not None:
-                return found
-    return None
+    found, obj = _find_any(value, (key,))
+    return obj if found is not None else None
 
 
 _SOURCE_KEYS = (
@@ -220,18 +230,16 @@ class ClassMap:
 def manifest_line(record: LoopRecord, *, label_attribute: str, classes: ClassMap, job_name: str) -> str:
     """One augmented-manifest line (see the module docstring)."""
     kind, source = source_of(record.input_content)
-    label = label_of(record)
-    confidence = _confidence(record)
+    label, confidence = label_and_confidence(record)
     meta: dict[str, Any] = {
         "human-annotated": "yes",
         "creation-date": (timestamp(record.completed_at) or "")[:-1],
         "job-name": job_name,
         "human-loop-name": record.name,
     }
-    boxes = _find(label, "boundingBoxes")
-    single = _find(label, "label")
-    multi = _find(label, "labels")
-    if boxes is not None and isinstance(boxes.get("boundingBoxes"), list):
+    shape, found = _find_any(label, ("boundingBoxes", "labels", "label"))
+    if shape == "boundingBoxes" and isinstance(found["boundingBoxes"], list):
+        boxes = found
         size = boxes.get("inputImageProperties") or {}
         annotations = [
             {
@@ -256,17 +264,17 @@ def manifest_line(record: LoopRecord, *, label_attribute: str, classes: ClassMap
                 "type": "groundtruth/object-detection",
             }
         )
-    elif single is not None and isinstance(single.get("label"), str | int):
-        value = classes.id(single["label"])
+    elif shape == "label" and isinstance(found["label"], str | int):
+        value = classes.id(found["label"])
         meta.update(
-            {"class-name": str(single["label"]), "confidence": confidence, "type": "groundtruth/image-classification"}
+            {"class-name": str(found["label"]), "confidence": confidence, "type": "groundtruth/image-classification"}
         )
-    elif multi is not None and isinstance(multi.get("labels"), list):
-        value = [classes.id(x) for x in multi["labels"]]
+    elif shape == "labels" and isinstance(found["labels"], list):
+        value = [classes.id(x) for x in found["labels"]]
         meta.update(
             {
-                "class-map": {str(classes.id(x)): str(x) for x in multi["labels"]},
-                "confidence-map": {str(classes.id(x)): confidence for x in multi["labels"]},
+                "class-map": {str(classes.id(x)): str(x) for x in found["labels"]},
+                "confidence-map": {str(classes.id(x)): confidence for x in found["labels"]},
                 "type": "groundtruth/image-classification-multilabel",
             }
         )
