@@ -20,7 +20,7 @@ from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.core.mail import send_mail
 from django.core.validators import validate_email
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.template.loader import render_to_string
 from django.utils import timezone
 
@@ -169,10 +169,14 @@ def invitation_accept_new_account(*, token: str, password: str) -> User:
         validate_password(password, user=user)
     except ValidationError as exc:
         raise InvalidInput(" ".join(exc.messages), field="password") from None
-    with transaction.atomic():
-        user = User.objects.create_user(email=invitation.email, password=password)
-        EmailAddress.objects.create(user=user, email=invitation.email, verified=True, primary=True)
-        _consume(invitation, user)
+    try:
+        with transaction.atomic():
+            user = User.objects.create_user(email=invitation.email, password=password)
+            EmailAddress.objects.create(user=user, email=invitation.email, verified=True, primary=True)
+            _consume(invitation, user)
+    except IntegrityError:
+        # The same link submitted twice at once: the first created the account.
+        raise WrongState("An account with this e-mail address exists: sign in to accept the invitation.") from None
     return user
 
 
