@@ -123,7 +123,7 @@ def string(
 ) -> str:
     """Check a string member: type, length (characters), whole-string pattern."""
     if value is None and optional:
-        return value  # type: ignore[no-any-return]
+        return value  # type: ignore[return-value]
     required(value, field)
     if not isinstance(value, str):
         raise invalid(field, value, "Member must be a string")
@@ -140,7 +140,7 @@ def integer(
     value: Any, field: str, *, minimum: int | None = None, maximum: int | None = None, optional: bool = False
 ) -> int:
     if value is None and optional:
-        return value  # type: ignore[no-any-return]
+        return value  # type: ignore[return-value]
     required(value, field)
     if isinstance(value, bool) or not isinstance(value, int):
         raise invalid(field, value, "Member must be an integer")
@@ -153,18 +153,18 @@ def integer(
 
 def enum(value: Any, field: str, allowed: Sequence[str], *, optional: bool = False) -> str:
     if value is None and optional:
-        return value  # type: ignore[no-any-return]
+        return value  # type: ignore[return-value]
     required(value, field)
     if value not in allowed:
         raise invalid(field, value, f"Member must satisfy enum value set: [{', '.join(allowed)}]")
-    return value  # type: ignore[no-any-return]
+    return value
 
 
 def array(
     value: Any, field: str, *, min_items: int | None = None, max_items: int | None = None, optional: bool = False
 ) -> list[Any]:
     if value is None and optional:
-        return value  # type: ignore[no-any-return]
+        return value  # type: ignore[return-value]
     required(value, field)
     if not isinstance(value, list):
         raise invalid(field, value, "Member must be a list")
@@ -177,7 +177,7 @@ def array(
 
 def structure(value: Any, field: str, *, optional: bool = False) -> dict[str, Any]:
     if value is None and optional:
-        return value  # type: ignore[no-any-return]
+        return value  # type: ignore[return-value]
     required(value, field)
     if not isinstance(value, dict):
         raise invalid(field, value, "Member must be a structure")
@@ -186,7 +186,7 @@ def structure(value: Any, field: str, *, optional: bool = False) -> dict[str, An
 
 def boolean(value: Any, field: str, *, optional: bool = False) -> bool:
     if value is None and optional:
-        return value  # type: ignore[no-any-return]
+        return value  # type: ignore[return-value]
     required(value, field)
     if not isinstance(value, bool):
         raise invalid(field, value, "Member must be a boolean")

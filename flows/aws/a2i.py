@@ -39,8 +39,8 @@ def json_body(body: bytes) -> dict[str, Any]:
 
 
 def start_human_loop(org: Organization, req: dict[str, Any]) -> dict[str, Any]:
-    body = json_body(req["body"])
-    hli = validation.structure(body.get("HumanLoopInput"), "humanLoopInput")
+    body: Any = json_body(req["body"])
+    hli: Any = validation.structure(body.get("HumanLoopInput"), "humanLoopInput")
     attrs = validation.structure(body.get("DataAttributes"), "dataAttributes", optional=True)
     classifiers = None
     if attrs is not None:
@@ -58,7 +58,7 @@ def start_human_loop(org: Organization, req: dict[str, Any]) -> dict[str, Any]:
 def describe_human_loop(org: Organization, req: dict[str, Any]) -> dict[str, Any]:
     name = validation.human_loop_name(req["label"])
     loop = loop_get(organization=org, name=name)
-    out = {
+    out: dict[str, Any] = {
         "CreationTime": iso8601(loop.created_at),
         "FailureReason": loop.failure_reason or None,
         "FailureCode": loop.failure_code or None,

@@ -54,10 +54,10 @@ _SAGEMAKER_CODES: dict[type[LoupeError], str] = {
 def from_domain(exc: LoupeError, protocol: Protocol) -> AwsError:
     for cls in type(exc).__mro__:
         if protocol == "rest-json" and cls in _A2I_CODES:
-            code, status = _A2I_CODES[cls]  # type: ignore[index]
+            code, status = _A2I_CODES[cls]
             return AwsError(code, exc.message, status)
         if protocol == "json" and cls in _SAGEMAKER_CODES:
-            return AwsError(_SAGEMAKER_CODES[cls], exc.message, 400)  # type: ignore[index]
+            return AwsError(_SAGEMAKER_CODES[cls], exc.message, 400)
     return AwsError("InternalServerException", "Internal error.", 500)
 
 

@@ -130,7 +130,7 @@ def render_ui_template(org: Organization, body: dict[str, Any], request: HttpReq
 
 def create_flow_definition(org: Organization, body: dict[str, Any], request: HttpRequest) -> dict[str, Any]:
     output = validation.structure(body.get("OutputConfig"), "outputConfig")
-    hlc = validation.structure(body.get("HumanLoopConfig"), "humanLoopConfig")
+    hlc: Any = validation.structure(body.get("HumanLoopConfig"), "humanLoopConfig")
     source = validation.structure(body.get("HumanLoopRequestSource"), "humanLoopRequestSource", optional=True)
     activation = validation.structure(body.get("HumanLoopActivationConfig"), "humanLoopActivationConfig", optional=True)
     conditions = None

@@ -45,4 +45,4 @@ def instance(model: type[M], attnames: Sequence[str], values: Sequence[Any]) -> 
         for conv in convs:
             value = conv(value, col, connection)
         converted.append(value)
-    return model.from_db(connection.alias, names, converted)  # type: ignore[return-value]
+    return model.from_db(connection.alias, names, converted)
