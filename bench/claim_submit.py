@@ -117,6 +117,15 @@ class Server:
         self._log.close()
 
 
+def _cpu_seconds(pid: int) -> float | None:
+    """User + system CPU time of a process (all its threads), from /proc (Linux); None elsewhere."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return None
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def _percentile(values: list[float], q: float) -> float | None:
     if not values:
         return None
@@ -301,6 +310,7 @@ def main() -> None:
             ]
             for w in workers:
                 w.start()
+            cpu0 = _cpu_seconds(server.proc.pid)
             t0 = time.perf_counter()
             if opts.seconds:
                 deadline[0] = t0 + opts.seconds
@@ -308,6 +318,7 @@ def main() -> None:
             for w in workers:
                 w.join()
             elapsed = time.perf_counter() - t0
+            cpu1 = _cpu_seconds(server.proc.pid)
             server.stop()
             server = None
             audit = _audit()
@@ -334,6 +345,13 @@ def main() -> None:
         "submit_p99_ms": _percentile(submits, 0.99),
         "answers_per_s": round(acknowledged / elapsed, 1),
         "submit_p50_ms": _percentile(submits, 0.5),
+        # Load-independent: the server's CPU time (all threads) per acknowledged answer.
+        "server_cpu_ms_per_answer": (
+            round((cpu1 - cpu0) * 1000 / acknowledged, 2)
+            if cpu0 is not None and cpu1 is not None and acknowledged
+            else None
+        ),
+        "load_average_1m": round(os.getloadavg()[0], 1),
         "claim_next": opts.claim_next,
         "acknowledged_answers": acknowledged,
         "elapsed_s": round(elapsed, 2),

@@ -46,7 +46,9 @@ _sqlite_writer = threading.Lock()
 def write_transaction() -> Iterator[None]:
     """``transaction.atomic()``, serialised inside this process when the database is SQLite.
 
-    Inside an atomic block already (a caller's transaction, or a test's), the block has BEGUN
+    The process lock is released as soon as the transaction commits (or rolls back), before the
+    on-commit callbacks run. Inside an atomic block already (a caller's transaction, or a test's),
+    the block has BEGUN
     (and on SQLite holds the write lock), so only the atomic part applies: taking the process lock
     there could wait on a thread that is itself waiting for our SQLite write lock.
     """
@@ -54,8 +56,23 @@ def write_transaction() -> Iterator[None]:
         with transaction.atomic():
             yield
         return
-    with _sqlite_writer, transaction.atomic():
-        yield
+    _sqlite_writer.acquire()
+    held = True
+
+    def release() -> None:
+        nonlocal held
+        if held:
+            held = False
+            _sqlite_writer.release()
+
+    try:
+        with transaction.atomic():
+            # The first on-commit callback: the next writer starts while this one's callbacks
+            # (channel sends, enqueues) run.
+            transaction.on_commit(release)
+            yield
+    finally:
+        release()
 
 
 def _locked(qs: QuerySet, *, skip_locked: bool = False, of: tuple[str, ...] = ("self",)) -> QuerySet:
