@@ -114,5 +114,9 @@ def _time(column: str, alias: str | None = None) -> str:
     ref = f"{alias}.{q(column)}" if alias else q(column)
     if connection.vendor == "postgresql":
         return f"to_char({ref} AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"')"
-    # SQLite keeps UTC text; %f is SS.SSS (doubled: the query has parameters).
-    return f"strftime('%%Y-%%m-%%dT%%H:%%M:%%fZ', {ref})"
+    # SQLite keeps Django's UTC text "YYYY-MM-DD HH:MM:SS[.ffffff]"; milliseconds are truncated, as
+    # in Python (strftime's %f would round them).
+    return (
+        f"(substr({ref}, 1, 10) || 'T' || substr({ref}, 12, 8) || '.' || "
+        f"substr(substr({ref}, 21) || '000', 1, 3) || 'Z')"
+    )

@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+from datetime import UTC
 from typing import Any
 
 import pytest
@@ -71,6 +72,19 @@ def test_jsonl_streams_every_completed_loop_oldest_first_with_the_total(org: Org
     assert [x["humanLoopName"] for x in lines] == [f"{flow.name}-{i}" for i in range(3)]
     assert lines[0]["inputContent"] == {"taskObject": "s3://imgs/0.png"}
     assert lines[1]["humanAnswers"][0]["answerContent"]["annotatedResult"]["boundingBoxes"][0]["label"] == "Dog"
+    # times as A2I writes them, in UTC, formatted by the database (SQLite and PostgreSQL alike)
+    loop = flow.human_loops.get(name=f"{flow.name}-0")
+    expected = (
+        loop.created_at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.") + f"{loop.created_at.microsecond // 1000:03d}Z"
+    )
+    assert lines[0]["createdAt"] == expected
+    answer = loop.answers.get()
+    assert (
+        lines[0]["humanAnswers"][0]["submissionTime"]
+        == answer.submission_time.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.")
+        + f"{answer.submission_time.microsecond // 1000:03d}Z"
+    )
+    assert lines[0]["humanAnswers"][0]["workerId"] == answer.worker.worker_id
 
 
 def test_an_export_resumes_after_the_last_loop_received(org: Org) -> None:
