@@ -17,6 +17,7 @@ from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
 from flows import events, locks, validation
+from flows.activation import conditions_validate
 from flows.arns import PUBLIC_CROWD_ACCOUNT
 from flows.errors import InUse, InvalidInput, NotFound
 from flows.models import (
@@ -143,15 +144,9 @@ def activation_conditions_check(text: Any, *, request_source: str) -> str:
     if not isinstance(doc, dict):
         raise validation.invalid(field, text, "Member must be a JSON object")
     try:
-        from flows.activation import conditions_validate
-    except ImportError:
-        return text
-    try:
         conditions_validate(doc, request_source or None)
-    except InvalidInput:
-        raise
-    except (ValueError, TypeError, KeyError) as exc:
-        raise InvalidInput(f"The activation conditions are not valid: {exc}", field=field) from None
+    except InvalidInput as exc:
+        raise InvalidInput(f"The activation conditions are not valid: {exc.message}", field=field) from None
     return text
 
 

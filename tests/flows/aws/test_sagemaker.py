@@ -207,6 +207,14 @@ def _flow_error(env: Any, **change: Any) -> tuple[str, str]:
         (
             {
                 "HumanLoopActivationConfig": {
+                    "HumanLoopActivationConditionsConfig": {"HumanLoopActivationConditions": '{"Conditions": []}'}
+                }
+            },
+            "activation conditions are not valid",
+        ),
+        (
+            {
+                "HumanLoopActivationConfig": {
                     "HumanLoopActivationConditionsConfig": {"HumanLoopActivationConditions": "{not json"}
                 }
             },
