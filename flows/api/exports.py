@@ -29,7 +29,7 @@ TOTAL_HEADER = "Loupe-Export-Total"
 class _FormatIsOurs(DefaultContentNegotiation):
     """``?format=`` names the export format here, not DRF's renderer override."""
 
-    settings = SimpleNamespace(URL_FORMAT_OVERRIDE=None)
+    settings = SimpleNamespace(URL_FORMAT_OVERRIDE=None)  # type: ignore[assignment]
 
 
 class ExportQuerySerializer(StrictInputSerializer):

@@ -24,10 +24,10 @@ What a started loop keeps
      "prediction": <the prediction / service response as given>,
      "samplingWeight": 1.0}
 
-  ``samplingWeight`` is the inverse probability that this prediction was reviewed: 1 when a
-  non-sampling condition fired (every such prediction is reviewed), ``100 / pct`` when only a
-  ``Sampling`` condition of ``pct`` percent did. Calibration weighs loops by it, so a flow that
-  reviews its confident predictions by sampling gets an unbiased curve.
+  ``samplingWeight`` is the inverse of the probability that this prediction was reviewed, given
+  what its checks decided (``review_probability``): 1 when a check fired on its own, ``100 / p``
+  when only a ``Sampling`` of ``p`` percent could have picked it. Calibration weighs loops by it,
+  so a flow that reviews its confident predictions by sampling gets an unbiased curve.
 """
 
 from __future__ import annotations
@@ -88,28 +88,41 @@ class RouteResult:
         return out
 
 
-def sampling_weight(conditions: dict[str, Any] | None, reasons: list[str]) -> float:
-    """Inverse probability of review for a prediction whose fired leaves are ``reasons``."""
-    if conditions is None or any(not r.endswith(": Sampling") for r in reasons):
+def review_probability(tree: dict[str, Any]) -> float:
+    """How likely this prediction was to be reviewed, given what its checks decided: each check
+    leaf counts as its ``EvaluationResult`` (0 or 1), each ``Sampling`` leaf as its percentage;
+    ``Or`` and the top level combine as independent chances, ``And`` as a product (inside an
+    ``And`` the draw is per inference: the product is the chance for one inference, a lower
+    bound)."""
+
+    def q(node: dict[str, Any]) -> float:
+        if "ConditionType" in node:
+            if node["ConditionType"] == activation.SAMPLING:
+                return float(node["ConditionParameters"]["RandomSamplingPercentage"]) / 100
+            return 1.0 if node.get("EvaluationResult") else 0.0
+        if "And" in node:
+            product = 1.0
+            for child in node["And"]:
+                product *= q(child)
+            return product
+        miss = 1.0
+        for child in node.get("Or", []):
+            miss *= 1 - q(child)
+        return 1 - miss
+
+    miss = 1.0
+    for node in tree.get("Conditions", []):
+        miss *= 1 - q(node)
+    return 1 - miss
+
+
+def sampling_weight(results: dict[str, Any] | None) -> float:
+    """How many predictions a reviewed one stands for: ``1 / review_probability`` (1 without
+    conditions: every prediction is reviewed)."""
+    if results is None:
         return 1.0
-    pcts = [_sampling_pct(conditions, r.split(": ", 1)[0]) for r in reasons]
-    pct = max((p for p in pcts if p is not None), default=100.0)
-    return 100.0 / pct
-
-
-def _sampling_pct(conditions: dict[str, Any], where: str) -> float | None:
-    """``RandomSamplingPercentage`` of the leaf at ``Conditions[0].Or[1]``-style ``where``."""
-    node: Any = conditions
-    for part in where.split("."):
-        name, _, index = part.partition("[")
-        try:
-            node = node[name][int(index.rstrip("]"))]
-        except (KeyError, IndexError, TypeError, ValueError):
-            return None
-    try:
-        return float(node["ConditionParameters"]["RandomSamplingPercentage"])
-    except (KeyError, TypeError, ValueError):
-        return None
+    probability = review_probability(results)
+    return 1.0 / probability if probability > 0 else 1.0
 
 
 def _object(value: Any, field: str) -> dict[str, Any]:
@@ -185,7 +198,7 @@ def flow_route(
         "humanTaskActivationConditionResults": ev.results,
         "activationReasons": ev.reasons,
         "prediction": response,
-        "samplingWeight": sampling_weight(conditions, ev.reasons),
+        "samplingWeight": sampling_weight(ev.results),
     }
     loop, created = loop_start(
         organization=organization,
