@@ -48,6 +48,14 @@
     );
   });
 
+  // Tell the host when this document goes away: a template that navigates its own frame would
+  // otherwise replace the task with a page of its choosing (see task-frame-host.js).
+  window.addEventListener("pagehide", function () {
+    if (window.parent !== window) {
+      window.parent.postMessage({ source: "loupe-task-frame", type: "unload", token: token }, "*");
+    }
+  });
+
   document.addEventListener("loupe:answer", function (event) {
     submit(event.detail);
   });

@@ -18,10 +18,18 @@
       .join("\n");
   }
 
-  LoupeTaskFrameHost.attach(frame, function (answerContent, reply) {
-    answer.textContent = JSON.stringify(answerContent, null, 2);
-    reply(true);
-  });
+  LoupeTaskFrameHost.attach(
+    frame,
+    function (answerContent, reply) {
+      answer.textContent = JSON.stringify(answerContent, null, 2);
+      reply(true);
+    },
+    {
+      onNavigate: function () {
+        showErrors([{ message: "The template navigated its frame to another page; the frame was closed." }]);
+      },
+    }
+  );
 
   button.addEventListener("click", function () {
     errors.textContent = "";

@@ -1,7 +1,9 @@
 /* Parent side of the Loupe task frame (see static/crowd/README.md).
  *
- *   var host = LoupeTaskFrameHost.attach(iframe, function (answerContent, reply) { ... });
- *   // reply(true) or reply(false, "message") tells the frame how the submission went.
+ *   var host = LoupeTaskFrameHost.attach(iframe, function (answerContent, reply) { ... },
+ *                                        {onNavigate: function () { ... }});
+ *   // reply(true) or reply(false, "message") tells the frame how the submission went;
+ *   // onNavigate (optional) is told when the template navigated its frame away (it is blanked).
  *   host.detach();
  *
  * Messages are accepted only from this iframe's window and only with the token of the frame URL
@@ -17,14 +19,27 @@
     return match ? decodeURIComponent(match[1]) : "";
   }
 
-  function attach(iframe, onSubmit) {
+  // A template may navigate its own frame (location = ..., <meta http-equiv="refresh">): the
+  // sandbox allows that and no Content-Security-Policy directive can stop it. The frame would then
+  // show a page that is not the task (a fake sign-in form, say). The frame bridge reports its
+  // document going away ("unload", with the frame token); when that happens while the iframe
+  // still has the same src (the host did not change it), the frame is blanked and
+  // options.onNavigate (if given) is told.
+  function attach(iframe, onSubmit, options) {
     function listener(event) {
-      if (!iframe.contentWindow || event.source !== iframe.contentWindow) return;
       var data = event.data;
       if (!data || typeof data !== "object" || data.source !== "loupe-task-frame") return;
-      if (data.type !== "submit") return;
       var expected = tokenOf(iframe);
       if (!expected || data.token !== expected) return;
+      // A message posted while the frame's document unloads arrives with no source window.
+      var fromFrame = !!iframe.contentWindow && event.source === iframe.contentWindow;
+      if (data.type === "unload" && (fromFrame || event.source === null)) {
+        iframe.setAttribute("src", "about:blank");
+        if (window.console) console.warn("Loupe: the task template navigated its frame away; it was closed.");
+        if (options && typeof options.onNavigate === "function") options.onNavigate();
+        return;
+      }
+      if (!fromFrame || data.type !== "submit") return;
       var answer = data.answerContent;
       if (answer === null || typeof answer !== "object" || Array.isArray(answer)) return;
       var target = iframe.contentWindow;

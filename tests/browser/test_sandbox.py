@@ -42,8 +42,8 @@ def browser() -> Iterator[Browser]:
 
 
 class Watch:
-    """Every request the page makes, every request that tried to leave the server (aborted), and
-    console errors."""
+    """Every request the page makes, every request that tried to leave the server (intercepted and
+    answered locally), and console errors."""
 
     def __init__(self, page: Page, base_url: str) -> None:
         self.base = urlsplit(base_url)
@@ -67,8 +67,10 @@ class Watch:
         if self._local(route.request.url):
             route.continue_()
         else:
+            # Stands in for the outside world (nothing leaves the machine): recorded, answered
+            # with a page of our own.
             self.escaped.append(route.request.url)
-            route.abort()
+            route.fulfill(status=200, content_type="text/html", body="<p id='outside'>outside world</p>")
 
 
 def sign_in(page: Page, base_url: str, email: str, password: str) -> None:
@@ -287,3 +289,16 @@ def test_workers_get_403_on_the_preview_page(browser: Browser, live_server_url: 
         assert response.status == 403
     finally:
         context.close()
+
+
+def test_a_template_that_navigates_its_frame_away_is_closed(engineer_page: tuple[Page, Org, Watch]) -> None:
+    page, _org, watch = engineer_page
+    # given a template that replaces itself with another page (a fake sign-in form, say)
+    render_in_preview(page, '<p id="bait">task</p><script>location.href = "https://attacker.example/sign-in";</script>')
+
+    # then the host page blanks the frame and says why; the page itself stays
+    expect(page.locator("#errors")).to_contain_text("navigated its frame", timeout=15_000)
+    assert page.locator("#task-frame").get_attribute("src") == "about:blank"
+    assert page.url.endswith("/task-uis/preview/")
+    # (the navigation request itself is not something a policy can stop: the test harness answered it)
+    assert watch.escaped == ["https://attacker.example/sign-in"]
