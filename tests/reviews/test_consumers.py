@@ -242,3 +242,24 @@ def test_sockets_refuse_members_who_must_set_up_mfa_first() -> None:
             assert code == 4403
 
     run(scenario)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_worker_cannot_start_on_another_organizations_flow() -> None:
+    org, other = make_org(), make_org()
+    worker = member_of(org.workteam, person_factory())
+    foreign = click_flow(other)
+    loops_factory(other, foreign, 1)
+
+    async def scenario() -> None:
+        ws = await connect("/ws/work/", worker)
+        assert (await receive(ws, "counts"))["flows"] == []
+        await ws.send_json_to({"action": "start", "flow_definition_id": foreign.pk})
+        error = await receive(ws, "error")
+        assert "no such flow" in error["message"].lower()
+        await ws.send_json_to({"action": "start"})
+        await receive(ws, "waiting")
+        await ws.disconnect()
+
+    run(scenario)
+    assert not Task.objects.filter(worker=worker).exists()
