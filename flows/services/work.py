@@ -300,7 +300,8 @@ def task_submit(
     expired, or that was withdrawn (``WrongState``), an answer that is not a JSON object of at
     most 3 MiB (``InvalidInput``).
 
-    The answer records acceptance (lease start), submission time and time spent. The loop's
+    The answer records acceptance (lease start), submission time and time spent (and, on a priced
+    public-pool flow, the worker's earnings ledger row). The loop's
     TaskCount-th answer completes it (``output_uri`` set, ``events.loop_status_changed`` called in
     the transaction); the last held task of a Stopping loop stops it. ``claim_next`` claims in a
     second transaction, after this one committed (``next_flow_definition_name`` narrows it).
@@ -322,6 +323,11 @@ def task_submit(
             submission_time=now,
             time_spent_seconds=round((now - task.leased_at).total_seconds(), 3),
         )
+        if loop.flow_definition.public_price:
+            # A priced public-pool flow: the worker's earnings ledger row, in this transaction.
+            from workforce.services_portal import earnings_record
+
+            earnings_record(answer=answer)
         task.status = TaskStatus.SUBMITTED
         task.save(update_fields=["status"])
         Assignment.objects.filter(worker_id=worker.pk, loop_id=loop.pk).update(

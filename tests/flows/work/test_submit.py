@@ -224,3 +224,24 @@ def test_submit_query_count_is_pinned(django_assert_max_num_queries: Any) -> Non
         task_submit(worker=a, task_id=ta.pk, answer_content={"label": "x"})
     with django_assert_max_num_queries(8):
         assert task_submit(worker=b, task_id=tb.pk, answer_content={"label": "y"}).loop_completed
+
+
+def test_an_answer_on_a_priced_public_flow_is_in_the_workers_earnings() -> None:
+    # given a public-pool flow with a price of $0.036 per task
+    from tests.flows.work.factories import public_team
+    from workforce.models import Earning
+
+    org = org_factory()
+    flow = flow_factory(org, team=public_team())
+    flow.public_price = {"Dollars": 0, "Cents": 3, "TenthFractionsOfACent": 6}
+    flow.save(update_fields=["public_price"])
+    loop_factory(org, flow)
+    worker = worker_factory(org_factory(), public=True)
+    task = task_claim(worker=worker)
+    assert task is not None
+    # when
+    result = task_submit(worker=worker, task_id=task.pk, answer_content={"label": "x"})
+    # then
+    earning = Earning.objects.get(answer_id=result.answer.pk)
+    assert earning.worker_id == worker.pk
+    assert earning.amount_mills == 36
