@@ -28,14 +28,34 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
+import orjson
+
 from flows.exports.dataset import LoopRecord
 
-_dumps = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
+_json_dumps = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
+# orjson reads integers beyond 64 bits as floats: texts holding 19 digits in a row go to json.
+_LONG_INTEGER = re.compile(r"\d{19}")
+
+
+def _loads(text: str) -> Any:
+    """Parse stored JSON text (orjson, 4-5x faster; json where orjson would round a huge integer)."""
+    if _LONG_INTEGER.search(text):
+        return json.loads(text)
+    return orjson.loads(text)
+
+
+def _dumps(value: Any) -> str:
+    """Compact JSON text, UTF-8 kept (orjson; json for what orjson refuses, e.g. huge integers)."""
+    try:
+        return orjson.dumps(value).decode()
+    except TypeError:
+        return _json_dumps(value)
 
 
 def timestamp(value: datetime | str | None) -> str | None:
@@ -129,7 +149,7 @@ def csv_lines(records: Iterable[LoopRecord], *, header: bool = True) -> Iterator
 def _consolidated(record: LoopRecord) -> dict[str, Any] | None:
     if not record.consolidated:
         return None
-    value = json.loads(record.consolidated)
+    value = _loads(record.consolidated)
     if isinstance(value, dict) and isinstance(value.get("answerContent"), dict) and "error" not in value:
         return value
     return None
@@ -143,7 +163,7 @@ def label_and_confidence(record: LoopRecord) -> tuple[Any, float]:
         confidence = cons.get("confidence")
         return cons["answerContent"], float(confidence) if isinstance(confidence, int | float) else 1.0
     if record.answers:
-        return json.loads(record.answers[0].content), 1.0
+        return _loads(record.answers[0].content), 1.0
     return None, 1.0
 
 
@@ -189,7 +209,7 @@ _SOURCE_KEYS = (
 
 def source_of(input_content: str) -> tuple[str, str]:
     """``("source-ref", uri)`` for the data object named in the input, or ``("source", text)``."""
-    data = json.loads(input_content)
+    data = _loads(input_content)
     if isinstance(data, dict):
         request = data.get("aiServiceRequest")
         if isinstance(request, dict):
