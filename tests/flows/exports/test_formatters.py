@@ -198,3 +198,12 @@ def test_coco_boxes_polygons_and_keypoints() -> None:
     assert annotations[3]["keypoints"] == [5.0, 6.0, 2.0, 7.0, 8.0, 2.0]
     assert annotations[3]["num_keypoints"] == 2
     assert annotations[3]["category_id"] == 4
+
+
+def test_integers_beyond_64_bits_are_exported_exactly() -> None:
+    huge = 123456789012345678901234567890
+    record = _record([{"count": huge}], input_content={"text": "x", "id": huge})
+    line = json.loads(manifest_line(record, label_attribute="a", classes=ClassMap(), job_name="j"))
+    assert line["a"] == {"count": huge}
+    rows = list(csv.DictReader(io.StringIO("".join(csv_lines([record])))))
+    assert json.loads(rows[0]["answerContent"]) == {"count": huge}
