@@ -91,6 +91,9 @@ def error(err: AwsError, protocol: Protocol, request_id: str) -> HttpResponse:
     response["x-amzn-RequestId"] = request_id
     if protocol == "rest-json":
         response["x-amzn-ErrorType"] = err.code
+    # A client error here is an answer, not an incident: keep it out of django.request's warnings
+    # (the AWS edge logs what is worth logging, with the request id).
+    response._has_been_logged = True  # type: ignore[attr-defined]
     return response
 
 
