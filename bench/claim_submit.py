@@ -83,12 +83,13 @@ def _manage(env: dict[str, str], *args: str) -> str:
 
 
 class Server:
-    def __init__(self, env: dict[str, str], log: Path) -> None:
+    def __init__(self, env: dict[str, str], log: Path, *, worker: bool = True) -> None:
         self.port = _free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self._log = log.open("wb")
+        extra = [] if worker else ["--no-worker"]
         self.proc = subprocess.Popen(
-            [sys.executable, "manage.py", "serve", "--host", "127.0.0.1", "--port", str(self.port)],
+            [sys.executable, "manage.py", "serve", "--host", "127.0.0.1", "--port", str(self.port), *extra],
             cwd=ROOT,
             env={**env, "LOUPE_PUBLIC_URL": self.url},
             stdout=self._log,
@@ -270,13 +271,16 @@ def main() -> None:
     parser.add_argument("--think-ms", type=float, default=0.0, help="Pause between claim and submit.")
     parser.add_argument("--claim-next", action="store_true", help="Submit with claim_next (one round trip per task).")
     parser.add_argument("--seconds", type=float, default=None, help="End the run after this long.")
+    parser.add_argument(
+        "--servers", type=int, default=1, help="Server processes; workers are spread over them (default 1)."
+    )
     parser.add_argument("--json", action="store_true", help="Print one JSON object (the default prints lines).")
     parser.add_argument("--keep", action="store_true", help="Keep the temporary var dir (server log) afterwards.")
     opts = parser.parse_args()
 
     var_dir = Path(tempfile.mkdtemp(prefix="loupe-bench-"))
     source_url = os.environ.get("DATABASE_URL", "")
-    server: Server | None = None
+    servers: list[Server] = []
     try:
         with _database(source_url) as database_url:
             env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
@@ -294,23 +298,25 @@ def main() -> None:
             os.environ.clear()
             os.environ.update({**env, "DJANGO_SETTINGS_MODULE": "config.settings"})
             tokens = _setup(opts.workers, opts.loops, opts.task_count)
-            server = Server(env, var_dir / "server.log")
+            # The first process also runs the background worker and housekeeping; the others only
+            # serve (as `manage.py serve --no-worker` does in the scale-out layout).
+            servers = [Server(env, var_dir / f"server-{i}.log", worker=i == 0) for i in range(opts.servers)]
             barrier = threading.Barrier(opts.workers + 1)
             deadline = [float("inf")]
             workers = [
                 Worker(
-                    server.port,
+                    servers[i % len(servers)].port,
                     token,
                     think=opts.think_ms / 1000,
                     claim_next=opts.claim_next,
                     start=barrier,
                     deadline=deadline,
                 )
-                for token in tokens
+                for i, token in enumerate(tokens)
             ]
             for w in workers:
                 w.start()
-            cpu0 = _cpu_seconds(server.proc.pid)
+            cpu0 = [_cpu_seconds(sv.proc.pid) for sv in servers]
             t0 = time.perf_counter()
             if opts.seconds:
                 deadline[0] = t0 + opts.seconds
@@ -318,13 +324,14 @@ def main() -> None:
             for w in workers:
                 w.join()
             elapsed = time.perf_counter() - t0
-            cpu1 = _cpu_seconds(server.proc.pid)
-            server.stop()
-            server = None
+            cpu1 = [_cpu_seconds(sv.proc.pid) for sv in servers]
+            for sv in servers:
+                sv.stop()
+            servers = []
             audit = _audit()
     finally:
-        if server is not None:
-            server.stop()
+        for sv in servers:
+            sv.stop()
         if not opts.keep:
             shutil.rmtree(var_dir, ignore_errors=True)
 
@@ -359,6 +366,7 @@ def main() -> None:
         "first_errors": errors[:3],
         "database": "postgresql" if source_url.startswith("postgres") else "sqlite",
         "http_threads": int(os.environ.get("LOUPE_HTTP_THREADS", "16")),
+        "servers": opts.servers,
         "cpu_count": os.cpu_count(),
     }
     if opts.json:
