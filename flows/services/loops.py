@@ -175,10 +175,6 @@ def _check_flow(
     return flow
 
 
-def _same_request(loop: HumanLoop, start: ValidStart) -> bool:
-    return loop.input_sha256 == start.input_sha256 and loop.flow_definition_id == start.flow.pk
-
-
 def _existing(organization: Organization, name: str) -> HumanLoop | None:
     loop = HumanLoop.objects.filter(organization=organization, name=name, deleted_at__isnull=True).first()
     if loop is not None:
