@@ -354,8 +354,8 @@ def main() -> None:
         "submit_p50_ms": _percentile(submits, 0.5),
         # Load-independent: the server's CPU time (all threads) per acknowledged answer.
         "server_cpu_ms_per_answer": (
-            round((cpu1 - cpu0) * 1000 / acknowledged, 2)
-            if cpu0 is not None and cpu1 is not None and acknowledged
+            round(sum(b - a for a, b in zip(cpu0, cpu1, strict=True)) * 1000 / acknowledged, 2)  # type: ignore[operator]
+            if None not in cpu0 and None not in cpu1 and acknowledged
             else None
         ),
         "load_average_1m": round(os.getloadavg()[0], 1),
