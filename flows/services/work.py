@@ -512,15 +512,16 @@ def loops_expire(*, now: datetime | None = None, limit: int = HOUSEKEEPING_BATCH
             if task.status == TaskStatus.OPEN:
                 closed_open[loop.flow_definition_id] += 1
                 continue
+            assert task.worker_id is not None  # a leased task has a holder (database constraint)
             _task_status_event(
                 task=task,
                 loop=loop,
                 status=TaskStatus.CLOSED,
                 worker=workers.get(task.worker_id),
-                reason="loop_expired",  # type: ignore[arg-type]
+                reason="loop_expired",
             )
             _publish(
-                events.worker_group(task.worker_id),  # type: ignore[arg-type]
+                events.worker_group(task.worker_id),
                 events.event_message(
                     "lease.withdrawn",
                     {"task_id": task.pk, "loop": loop.name, "loop_id": loop.pk, "reason": "loop_expired"},
