@@ -26,6 +26,7 @@ import http.client
 import itertools
 import json
 import os
+import random
 import secrets
 import shutil
 import socket
@@ -218,6 +219,7 @@ class Worker(threading.Thread):
         self.submits: list[float] = []
         self.answers = 0
         self.errors: list[str] = []
+        self.rng = random.Random(token)
 
     def _post(self, path: str, body: dict[str, Any]) -> tuple[int, dict[str, Any] | None, float]:
         t0 = time.perf_counter()
@@ -228,7 +230,16 @@ class Worker(threading.Thread):
         return resp.status, (json.loads(data) if data else None), elapsed
 
     def run(self) -> None:
+        # Warm the connection and the server's code paths without touching any task: a claim
+        # narrowed to a flow that does not exist answers 404.
+        status, _, _ = self._post("/api/v1/worker/tasks/claim", {"flow_definition_name": "no-such-flow"})
+        if status != 404:
+            self.errors.append(f"warm-up claim answered {status}")
         self.start_barrier.wait()
+        if self.think:
+            # A paced crowd does not act in lockstep: each worker starts somewhere in the first
+            # think interval, and thinks 0.5-1.5 x T (mean T) per task.
+            time.sleep(self.rng.uniform(0, self.think))
         task: dict[str, Any] | None = None
         try:
             while time.perf_counter() < self.deadline[0]:
@@ -241,7 +252,7 @@ class Worker(threading.Thread):
                         self.errors.append(f"claim {status}: {task}")
                         return
                 if self.think:
-                    time.sleep(self.think)
+                    time.sleep(self.think * self.rng.uniform(0.5, 1.5))
                 body = {"answerContent": {"label": "ok", "i": task["input_content"]["i"]}}
                 if self.claim_next:
                     body["claim_next"] = True
