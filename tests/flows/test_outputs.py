@@ -222,7 +222,7 @@ def test_housekeeping_resumes_writes_that_made_no_progress(org: Org, tmp_path: P
     # Then only the quiet loop is enqueued, once, and running it writes the output
     assert [t.args_kwargs["args"] for t in queued("write_loop_output")] == [[quiet.pk]]
     assert outputs_recover(now=now) == 0
-    assert run_ready_tasks() == ["written"]
+    assert run_ready_tasks("write_loop_output") == ["written"]
     quiet.refresh_from_db()
     assert quiet.output_written is True
 
