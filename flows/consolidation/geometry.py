@@ -285,7 +285,7 @@ def _align(
     """``points`` reordered to best match ``ref`` vertex by vertex (same length): any rotation and
     either direction for a closed polygon, either direction for an open line."""
     n = len(points)
-    candidates = []
+    candidates: list[list[tuple[float, float]]] = []
     for seq in (points, points[::-1]):
         if closed:
             candidates.extend(seq[i:] + seq[:i] for i in range(n))
