@@ -19,15 +19,16 @@ class MfaRequiredMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        user = getattr(request, "user", None)
+        # Path and header tests first: the task frame and media views must never touch the
+        # session (reading request.user would, and would add "Vary: Cookie").
         if (
-            user is not None
-            and user.is_authenticated
-            and not request.path.startswith(_OPEN_PREFIXES)
-            and "HTTP_X_AMZ_TARGET" not in request.META
-            and "HTTP_AUTHORIZATION" not in request.META
-            and mfa_setup_required(user)
+            request.path.startswith(_OPEN_PREFIXES)
+            or "HTTP_X_AMZ_TARGET" in request.META
+            or "HTTP_AUTHORIZATION" in request.META
         ):
+            return self.get_response(request)
+        user = getattr(request, "user", None)
+        if user is not None and user.is_authenticated and mfa_setup_required(user):
             target = reverse("mfa_activate_totp")
             if request.headers.get("accept", "").startswith("application/json"):
                 body = {"detail": "Set up two-factor authentication first.", "location": target}
