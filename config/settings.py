@@ -80,6 +80,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "config.middleware.SecurityHeadersMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -230,6 +231,16 @@ CSRF_COOKIE_HTTPONLY = False
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "SAMEORIGIN"
+#: HTTPS: set SECURE_SSL_REDIRECT=true behind TLS (and SECURE_PROXY_SSL_HEADER_FORWARDED_PROTO=true
+#: when a proxy terminates it); HSTS is only sent then.
+SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=False)
+if env.bool("SECURE_PROXY_SSL_HEADER_FORWARDED_PROTO", default=False):
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=31_536_000 if SECURE_SSL_REDIRECT else 0)
+SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = SECURE_SSL_REDIRECT
+#: SSRF guard (flows/netguard.py): hosts or CIDR ranges the server may fetch even though they are
+#: private or loopback, e.g. "minio.internal,10.0.5.0/24".
+LOUPE_FETCH_ALLOW = env.list("LOUPE_FETCH_ALLOW", default=[])
 DATA_UPLOAD_MAX_MEMORY_SIZE = 16 * 1024 * 1024
 
 # --- Loupe ----------------------------------------------------------------------------------
