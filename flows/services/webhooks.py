@@ -21,10 +21,8 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import ipaddress
 import json
 import logging
-import socket
 import time
 import urllib.error
 import urllib.request
@@ -36,7 +34,7 @@ from django.conf import settings
 from django.db.models import F, Q
 from django.utils import timezone
 
-from flows import events
+from flows import events, netguard
 from flows.errors import InvalidInput, NotFound
 from flows.models import (
     DeliveryStatus,
@@ -86,15 +84,7 @@ def _allow_private() -> bool:
 
 def _refused_address(host: str, port: int) -> str | None:
     """Why ``host`` may not be called (a non-public address it resolves to), or None."""
-    try:
-        infos = socket.getaddrinfo(host, port, proto=socket.IPPROTO_TCP)
-    except (socket.gaierror, UnicodeError) as exc:
-        return f"its host {host!r} does not resolve ({exc})"
-    for info in infos:
-        address = ipaddress.ip_address(str(info[4][0]).split("%")[0])
-        if not address.is_global or address.is_multicast:
-            return f"its host {host!r} resolves to the non-public address {address}"
-    return None
+    return netguard.host_refusal(host, port)
 
 
 def webhook_url_check(url: str) -> str:
