@@ -169,6 +169,13 @@ ACCOUNT_EMAIL_VERIFICATION = env.str("ACCOUNT_EMAIL_VERIFICATION", default="mand
 ACCOUNT_UNIQUE_EMAIL = True
 ACCOUNT_RATE_LIMITS = {"login_failed": "10/m/ip,5/5m/key"}
 ACCOUNT_ADAPTER = "workforce.adapters.AccountAdapter"
+SOCIALACCOUNT_ADAPTER = "workforce.adapters.SocialAccountAdapter"
+# A workforce's identity provider vouches for its users' addresses (workforce/oidc.py).
+SOCIALACCOUNT_EMAIL_VERIFICATION = "none"
+SOCIALACCOUNT_EMAIL_AUTHENTICATION = True
+SOCIALACCOUNT_EMAIL_AUTHENTICATION_AUTO_CONNECT = True
+SOCIALACCOUNT_AUTO_SIGNUP = True
+SOCIALACCOUNT_LOGIN_ON_GET = False
 LOUPE_OPEN_SIGNUP = env.bool("LOUPE_OPEN_SIGNUP", default=True)
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
 

@@ -3,11 +3,16 @@ failed logins (``ACCOUNT_RATE_LIMITS``), and the organization's MFA rule on the 
 
 from __future__ import annotations
 
+from typing import Any
+
 from allauth.account.adapter import DefaultAccountAdapter
+from allauth.socialaccount.adapter import DefaultSocialAccountAdapter
+from allauth.socialaccount.models import SocialLogin
 from django.conf import settings
 from django.http import HttpRequest
 from django.urls import reverse
 
+from workforce import oidc
 from workforce.mfa import mfa_setup_required
 
 
@@ -22,3 +27,30 @@ class AccountAdapter(DefaultAccountAdapter):
         if mfa_setup_required(request.user):
             return reverse("mfa_activate_totp")
         return super().get_login_redirect_url(request)
+
+
+class SocialAccountAdapter(DefaultSocialAccountAdapter):
+    """Workers of a workforce with an OIDC identity provider sign in through it; their teams
+    follow the IdP's groups on every sign-in (workforce/oidc.py)."""
+
+    def is_open_for_signup(self, request: HttpRequest, sociallogin: SocialLogin) -> bool:
+        return oidc.workforce_for_provider_id(sociallogin.account.provider) is not None
+
+    def save_user(self, request: HttpRequest, sociallogin: SocialLogin, form: Any = None) -> Any:
+        user = super().save_user(request, sociallogin, form)
+        self._sync_teams(sociallogin)
+        return user
+
+    def pre_social_login(self, request: HttpRequest, sociallogin: SocialLogin) -> None:
+        super().pre_social_login(request, sociallogin)
+        if sociallogin.is_existing:
+            self._sync_teams(sociallogin)
+
+    @staticmethod
+    def _sync_teams(sociallogin: SocialLogin) -> None:
+        workforce = oidc.workforce_for_provider_id(sociallogin.account.provider)
+        if workforce is None or sociallogin.user.pk is None:
+            return
+        data = sociallogin.account.extra_data or {}
+        claims = {**(data.get("id_token") or {}), **(data.get("userinfo") or {})}
+        oidc.oidc_memberships_sync(user=sociallogin.user, workforce=workforce, groups=oidc.groups_from_claims(claims))

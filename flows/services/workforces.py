@@ -10,6 +10,7 @@ from flows import validation
 from flows.errors import Conflict, InUse, InvalidInput, NotFound
 from flows.services.tags import tags_drop_all, tags_write
 from workforce.models import Organization, Workforce, WorkforceKind, Workteam
+from workforce.oidc import provider_id_for, workforce_oidc_remove, workforce_oidc_sync
 
 _OIDC_URLS = ("Issuer", "AuthorizationEndpoint", "TokenEndpoint", "UserInfoEndpoint", "LogoutEndpoint", "JwksUri")
 
@@ -126,6 +127,7 @@ def workforce_create(
     try:
         with transaction.atomic():
             workforce.save(force_insert=True)
+            workforce_oidc_sync(workforce=workforce)
             tags_write(organization=organization, resource_arn=workforce.arn, tags=tags or [])
     except IntegrityError:
         raise InUse("The account already has a workforce.", field="workforceName") from None
@@ -171,6 +173,7 @@ def workforce_update(
         if ip_type is not None:
             workforce.ip_address_type = ip_type
         workforce.save()
+        workforce_oidc_sync(workforce=workforce)
     return workforce
 
 
@@ -185,5 +188,6 @@ def workforce_delete(*, organization: Organization, name: Any) -> None:
         if Workteam.objects.filter(workforce=workforce).exists():
             raise InUse(f"Workforce {name} still has work teams: delete them first.", field="workforceName")
         arn = workforce.arn
+        workforce_oidc_remove(provider_id=provider_id_for(workforce))
         workforce.delete()
         tags_drop_all(organization=organization, resource_arn=arn)
