@@ -120,7 +120,8 @@ def _sign_in(client: Client, wf: Workforce) -> Any:
     assert start.status_code == 302, start.content[:500]
     location = urlsplit(start["Location"])
     query = parse_qs(location.query)
-    assert location.path == "/authorize" and query["client_id"] == ["loupe-client"]
+    assert location.path == "/authorize"
+    assert query["client_id"] == ["loupe-client"]
     return client.get(f"/accounts/oidc/{provider_id}/login/callback/", {"code": "code-1", "state": query["state"][0]})
 
 
@@ -128,14 +129,15 @@ def _sign_in(client: Client, wf: Workforce) -> Any:
 def test_workforce_oidc_config_becomes_a_sign_in_app(idp: FakeIdP) -> None:
     wf, _, _ = _oidc_workforce(idp)
     app = SocialApp.objects.get(provider="openid_connect", provider_id=oidc.provider_id_for(wf))
-    assert app.client_id == "loupe-client" and app.settings["server_url"] == idp.url
+    assert app.client_id == "loupe-client"
+    assert app.settings["server_url"] == idp.url
     assert app.settings["openid_configuration_overrides"]["token_endpoint"] == f"{idp.url}/token"
 
 
 @pytest.mark.django_db
 def test_a_worker_signs_in_through_the_idp_and_joins_the_teams_of_their_groups(idp: FakeIdP) -> None:
     # given
-    wf, labelers, reviewers = _oidc_workforce(idp)
+    wf, _labelers, _reviewers = _oidc_workforce(idp)
     idp.claims = {"sub": "idp-user-1", "email": "ada@idp.test", "email_verified": True, "groups": ["labelers"]}
     client = Client()
     # when
