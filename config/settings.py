@@ -145,6 +145,24 @@ if REDIS_URL:
 else:
     CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
 
+# --- Cache (rate-limit counters; shared by every process through Redis when it is set) -------
+if REDIS_URL:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+            "KEY_PREFIX": env.str("LOUPE_CACHE_PREFIX", default="loupe-cache"),
+        }
+    }
+else:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+#: Rate limits (flows/throttle.py): "<count>/<s|min|hour|day>", empty or 0 turns one off.
+LOUPE_RATE_API = env.str("LOUPE_RATE_API", default="60000/min")
+LOUPE_RATE_AWS = env.str("LOUPE_RATE_AWS", default="60000/min")
+LOUPE_RATE_WORKER_TOKEN = env.str("LOUPE_RATE_WORKER_TOKEN", default="30/min")
+#: Behind our nginx: the client address is the last X-Forwarded-For entry.
+LOUPE_TRUST_X_FORWARDED_FOR = env.bool("LOUPE_TRUST_X_FORWARDED_FOR", default=False)
+
 # --- Background tasks (Django's tasks API, database backend) ----------------------------------
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 
@@ -214,6 +232,7 @@ REST_FRAMEWORK = {
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "EXCEPTION_HANDLER": "flows.api.errors.problem_exception_handler",
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.CursorPagination",
+    "DEFAULT_THROTTLE_CLASSES": ["flows.throttle.ApiRateThrottle"],
     "PAGE_SIZE": 100,
 }
 SPECTACULAR_SETTINGS = {

@@ -32,6 +32,7 @@ from flows.api.common import ProblemSerializer
 from flows.errors import NotFound
 from flows.models import Task
 from flows.services import work
+from flows.throttle import WorkerTokenRateThrottle
 from workforce.authentication import ApiKeyAuthentication, WorkerTokenAuthentication
 from workforce.models import User
 
@@ -106,6 +107,7 @@ class WorkerTokenApi(APIView):
 
     authentication_classes = ()
     permission_classes = (AllowAny,)
+    throttle_classes = (WorkerTokenRateThrottle,)
 
     class InputSerializer(serializers.Serializer):
         email = serializers.CharField(max_length=254)

@@ -15,6 +15,7 @@ from django.http import Http404, HttpRequest, HttpResponse, HttpResponsePermanen
 from django.urls import Resolver404, resolve
 from django.views.decorators.csrf import csrf_exempt
 
+from flows import throttle
 from flows.aws import a2i, protocol, sagemaker, sigv4
 from flows.aws.protocol import AwsError, Protocol
 from flows.errors import LoupeError
@@ -33,6 +34,7 @@ def _answer(request: HttpRequest, proto: Protocol) -> HttpResponse:
                 "ValidationException", "The request body is too large.", 413 if proto == "rest-json" else 400
             ) from None
         key = sigv4.authenticate(request)
+        throttle.aws_check(key.access_key_id)
         org = key.organization
         if proto == "rest-json":
             handler, label = a2i.route(request.method or "GET", sigv4.raw_path(request))
