@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.urls import URLPattern, URLResolver, include, path, re_path
 
+from audit.api import AuditLogApi
 from flows.api import exports, flow_definitions, human_loops, outputs, routing, task_uis, webhooks, workteams
 from flows.api.errors import api_not_found
 
@@ -26,6 +27,7 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("workteams", workteams.WorkteamsApi.as_view(), name="workteams"),
     path("workteams/<str:name>", workteams.WorkteamDetailApi.as_view(), name="workteam"),
     path("worker/", include("flows.api.worker_urls")),
+    path("audit-log", AuditLogApi.as_view(), name="audit-log"),
     path("webhooks", webhooks.WebhooksApi.as_view(), name="webhooks"),
     path("webhooks/<int:webhook_id>", webhooks.WebhookDetailApi.as_view(), name="webhook"),
     path("webhooks/<int:webhook_id>/deliveries", webhooks.WebhookDeliveriesApi.as_view(), name="webhook-deliveries"),

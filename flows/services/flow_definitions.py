@@ -16,6 +16,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
+from audit.services import audit_record
 from flows import events, locks, validation
 from flows.activation import conditions_validate
 from flows.arns import PUBLIC_CROWD_ACCOUNT
@@ -231,6 +232,7 @@ def flow_definition_create(
         with transaction.atomic():
             flow.save(force_insert=True)
             tags_write(organization=organization, resource_arn=flow.arn, tags=tags or [])
+            audit_record(organization=organization, action="CreateFlowDefinition", resource=flow.arn)
     except IntegrityError:
         raise InUse(f"A flow definition named {name} already exists.", field="flowDefinitionName") from None
     return flow
@@ -296,6 +298,7 @@ def flow_definition_delete(*, organization: Organization, name: Any) -> FlowDefi
                 loop.status = HumanLoopStatus.STOPPED
                 events.loop_status_changed(loop)
     with locks.write_transaction():
+        audit_record(organization=organization, action="DeleteFlowDefinition", resource=flow.arn)
         if _remove_if_done(flow):
             flow.deleted_at = timezone.now()
     return flow

@@ -14,6 +14,7 @@ from typing import Any
 from django.db import IntegrityError, connection
 from django.utils import timezone
 
+from audit.services import audit_record
 from flows import events, locks, validation
 from flows.errors import Conflict, InvalidInput, NotFound, WrongState
 from flows.models import (
@@ -316,6 +317,7 @@ def loop_stop(*, organization: Organization, name: str) -> HumanLoop:
         loop.organization = organization
         tasks = locks.lock_tasks_of_loops([loop.pk], statuses=[TaskStatus.OPEN, TaskStatus.LEASED])
         _close_open_tasks([loop.pk])
+        audit_record(organization=organization, action="StopHumanLoop", resource=loop.arn)
         if any(t.status == TaskStatus.LEASED for t in tasks):
             loop.status = HumanLoopStatus.STOPPING
             loop.save(update_fields=["status"])
@@ -345,3 +347,4 @@ def loop_delete(*, organization: Organization, name: str) -> None:
         if not deleted:
             raise NotFound(f"Human loop {name} does not exist.", field="humanLoopName")
         _close_open_tasks([loop.pk])
+        audit_record(organization=organization, action="DeleteHumanLoop", resource=loop.arn)

@@ -8,6 +8,7 @@ from typing import Any
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from audit.services import audit_record
 from flows import validation
 from flows.errors import InUse, InvalidInput, NotFound
 from flows.models import HumanTaskUi, HumanTaskUiStatus
@@ -47,6 +48,7 @@ def task_ui_create(
         with transaction.atomic():
             ui.save(force_insert=True)
             tags_write(organization=organization, resource_arn=ui.arn, tags=tags or [])
+            audit_record(organization=organization, action="CreateHumanTaskUi", resource=ui.arn)
     except IntegrityError:
         raise InUse(f"A human task UI named {name} already exists.", field="humanTaskUiName") from None
     return ui
@@ -65,3 +67,4 @@ def task_ui_delete(*, organization: Organization, name: Any) -> None:
             deleted_at=timezone.now(), status=HumanTaskUiStatus.DELETING
         )
         tags_drop_all(organization=organization, resource_arn=ui.arn)
+        audit_record(organization=organization, action="DeleteHumanTaskUi", resource=ui.arn)

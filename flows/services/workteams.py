@@ -7,6 +7,7 @@ from typing import Any
 from django.db import IntegrityError, transaction
 from django.db.models import ProtectedError
 
+from audit.services import audit_record
 from flows import validation
 from flows.errors import InUse, InvalidInput, LimitExceeded, NotFound
 from flows.models import FlowDefinition
@@ -151,6 +152,7 @@ def workteam_create(
         except IntegrityError:
             raise InUse(f"A work team named {name} already exists.", field="workteamName") from None
         tags_write(organization=organization, resource_arn=team.arn, tags=tags or [])
+        audit_record(organization=organization, action="CreateWorkteam", resource=team.arn)
     return team
 
 
@@ -186,6 +188,7 @@ def workteam_update(
         fields.append("worker_access_configuration")
     with transaction.atomic():
         team.save(update_fields=fields)
+        audit_record(organization=organization, action="UpdateWorkteam", resource=team.arn, details={"fields": fields})
     return team
 
 
@@ -215,3 +218,4 @@ def workteam_delete(*, organization: Organization, name: Any) -> None:
                 field="workteamName",
             ) from None
         tags_drop_all(organization=organization, resource_arn=arn)
+        audit_record(organization=organization, action="DeleteWorkteam", resource=arn)
