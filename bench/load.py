@@ -60,8 +60,9 @@ class LoadWorker(Worker):
                     status, task, elapsed = self._post("/api/v1/worker/tasks/claim", {})
                     self.claims.append(elapsed)
                     if status == 204:
+                        # Nothing open: come back in half a second (a worker's page polls too).
                         task = None
-                        time.sleep(0.05)
+                        time.sleep(0.5)
                         continue
                     if status != 200 or task is None:
                         self.errors.append(f"claim {status}: {task}")
