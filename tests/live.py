@@ -3,11 +3,14 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
+import signal
 import socket
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 from django.db import connection
@@ -34,6 +37,24 @@ def test_database_url() -> str:
     return f"postgres://{auth}{host}{port}/{sd['NAME']}"
 
 
+#: Live servers of this test process that are running now.
+_RUNNING: list[LiveServer] = []
+
+
+@contextlib.contextmanager
+def live_servers_paused() -> Iterator[None]:
+    """SIGSTOP every running live server (and its in-process background worker) for the block:
+    for tests that must be the only ones running background tasks on the test database."""
+    paused = [s for s in _RUNNING if s.proc.poll() is None]
+    for server in paused:
+        server.proc.send_signal(signal.SIGSTOP)
+    try:
+        yield
+    finally:
+        for server in paused:
+            server.proc.send_signal(signal.SIGCONT)
+
+
 class LiveServer:
     def __init__(self, *, extra_env: dict[str, str] | None = None, worker: bool = True) -> None:
         self.port = free_port()
@@ -54,6 +75,7 @@ class LiveServer:
         if not worker:
             args.append("--no-worker")
         self.proc = subprocess.Popen(args, cwd=ROOT, env=env, stdout=self._log, stderr=subprocess.STDOUT)
+        _RUNNING.append(self)
         self._wait_ready()
 
     def _wait_ready(self, timeout: float = 60.0) -> None:
@@ -73,6 +95,8 @@ class LiveServer:
         return self.log_path.read_text(errors="replace")
 
     def stop(self) -> None:
+        if self in _RUNNING:
+            _RUNNING.remove(self)
         if self.proc.poll() is None:
             self.proc.terminate()
             try:

@@ -123,7 +123,9 @@ def _worker(env: dict[str, str], log: Path) -> subprocess.Popen[bytes]:
 
 @pytest.mark.django_db(transaction=True)
 def test_sigkill_mid_write_still_gives_exactly_one_output_per_loop(tmp_path: Path) -> None:
-    with moto_s3("review-out") as endpoint:
+    # The session's live server runs a background worker of its own: pause it, so that the
+    # workers this test starts and kills are the only ones writing outputs.
+    with live.live_servers_paused(), moto_s3("review-out") as endpoint:
         org = make_org()
         map_bucket(org, "local-out", tmp_path / "folder")
         s3_flow = with_output_path(flow_factory(org), "s3://review-out/a2i")
