@@ -22,12 +22,27 @@ IN_CI = os.environ.get("CI", "").lower() == "true"
 def live_server_url(django_db_setup: None, django_db_blocker: Any) -> Iterator[str]:
     """Base URL of a live Loupe server on the test database. Tests that use it must commit
     their data (``@pytest.mark.django_db(transaction=True)``) for the server to see it."""
+    from moto.server import ThreadedMotoServer
+
+    from tests.live import free_port
+
+    # Its background worker writes outputs to s3:// paths: to moto on 127.0.0.1, never to AWS.
+    moto_port = free_port()
+    moto = ThreadedMotoServer(ip_address="127.0.0.1", port=moto_port, verbose=False)
+    moto.start()
+    s3_env = {
+        "AWS_ENDPOINT_URL_S3": f"http://127.0.0.1:{moto_port}",
+        "AWS_ACCESS_KEY_ID": "testing",
+        "AWS_SECRET_ACCESS_KEY": "testing",
+        "AWS_DEFAULT_REGION": "us-east-1",
+    }
     with django_db_blocker.unblock():
-        server = LiveServer()
+        server = LiveServer(extra_env=s3_env)
     try:
         yield server.url
     finally:
         server.stop()
+        moto.stop()
 
 
 @dataclass
@@ -67,7 +82,9 @@ def make_org(name: str | None = None) -> Org:
     global _org_counter
     _org_counter += 1
     name = name or f"org-{os.getpid()}-{_org_counter}"
-    created = organization_create(name=name, admin_email=f"admin-{_org_counter}@{name}.test", admin_password="pw-Admin-123!")
+    created = organization_create(
+        name=name, admin_email=f"admin-{_org_counter}@{name}.test", admin_password="pw-Admin-123!"
+    )
     return Org(created.organization, created.admin, created.api_key, created.workteam)
 
 

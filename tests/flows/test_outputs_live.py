@@ -54,7 +54,8 @@ def with_output_path(flow: FlowDefinition, path: str) -> FlowDefinition:
 
 @pytest.mark.django_db(transaction=True)
 def test_loops_answered_through_the_worker_api_land_in_s3_and_in_a_folder(tmp_path: Path) -> None:
-    with moto_s3("review-out") as endpoint:
+    # Only this test's server (which knows moto's endpoint) may run the output writes.
+    with live.live_servers_paused(), moto_s3("review-out") as endpoint:
         # Given a live server (with its background worker) whose S3 endpoint is moto's
         env = {k: os.environ[k] for k in ("AWS_ENDPOINT_URL_S3", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY")}
         server = LiveServer(extra_env=env)
