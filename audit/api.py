@@ -31,7 +31,7 @@ class AuditLogApi(EngineerApi):
         org = self.organization
         if (
             getattr(request.user, "api_key", None) is None
-            and not Membership.objects.filter(user_id=request.user.pk, organization=org, role=Role.ADMIN).exists()
+            and not Membership.objects.filter(user_id=request.user.pk or 0, organization=org, role=Role.ADMIN).exists()
         ):
             raise PermissionDenied("The audit log is for the organization's admins (or its API keys).")
         entries = AuditEntry.objects.filter(organization=org)

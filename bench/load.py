@@ -171,6 +171,7 @@ def _measure(acknowledged: list[int], wait_outputs: float) -> dict[str, Any]:
         for w in OutputWrite.objects.select_related("loop").filter(
             loop__output_written=True, loop__completed_at__isnull=False
         )
+        if w.loop.completed_at is not None
     ]
     out = {
         "answers": len(answered),
@@ -255,7 +256,7 @@ def main() -> None:
         if not opts.keep:
             shutil.rmtree(var_dir, ignore_errors=True)
 
-    errors = [e for t in [*workers, *clients] for e in t.errors]
+    errors = [e for w in workers for e in w.errors] + [e for c in clients for e in c.errors]
     started = sum(c.started for c in clients)
     result = {
         "workers": opts.workers,
