@@ -125,6 +125,8 @@ def main() -> None:
     env = dict(os.environ)
     env["DATABASE_URL"] = env_or("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/loupe")
     env["REDIS_URL"] = env_or("REDIS_URL", "redis://127.0.0.1:6379/0")
+    # nginx in front sets X-Forwarded-For: per-address rate limits must see the client, not nginx.
+    env.setdefault("LOUPE_TRUST_X_FORWARDED_FOR", "true")
     if not env.get("SECRET_KEY"):
         # This one-machine layout keeps its own secret; across machines, set SECRET_KEY yourself.
         key_file = run_dir / "secret_key"
