@@ -36,7 +36,8 @@ def _secret_key() -> str:
         return value
     if not EMBEDDED:
         raise ImproperlyConfigured(
-            "SECRET_KEY must be set when DATABASE_URL names a server database (the scale-out mode has no default secret)."
+            "SECRET_KEY must be set when DATABASE_URL names a server database "
+            "(the scale-out mode has no default secret)."
         )
     path = VAR_DIR / "secret_key"
     if not path.exists():

@@ -106,6 +106,9 @@ class Membership(models.Model):
             models.UniqueConstraint(fields=["organization", "user"], name="one_membership_per_org_user"),
         ]
 
+    def __str__(self) -> str:
+        return f"membership {self.pk}"
+
 
 class ApiKey(models.Model):
     """An access key pair for SigV4 and the REST API.
@@ -122,6 +125,9 @@ class ApiKey(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     last_used_at = models.DateTimeField(null=True, blank=True)
     revoked_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return self.access_key_id
 
     @property
     def is_active(self) -> bool:
@@ -154,6 +160,9 @@ class Workforce(models.Model):
         constraints: ClassVar = [
             models.UniqueConstraint(fields=["organization"], name="one_workforce_per_org"),
         ]
+
+    def __str__(self) -> str:
+        return self.name
 
     @property
     def arn(self) -> str:
@@ -209,6 +218,9 @@ class TeamMembership(models.Model):
             models.UniqueConstraint(fields=["workteam", "user"], name="one_membership_per_team_user"),
         ]
 
+    def __str__(self) -> str:
+        return f"team membership {self.pk}"
+
 
 class VendorSubscription(models.Model):
     """A customer organization subscribed to a vendor's team (ListSubscribedWorkteams)."""
@@ -221,6 +233,9 @@ class VendorSubscription(models.Model):
         constraints: ClassVar = [
             models.UniqueConstraint(fields=["organization", "workteam"], name="one_subscription_per_org_team"),
         ]
+
+    def __str__(self) -> str:
+        return f"vendor subscription {self.pk}"
 
 
 class Invitation(models.Model):

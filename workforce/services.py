@@ -75,9 +75,7 @@ def user_get_or_create_verified(*, email: str, password: str | None) -> tuple[Us
     elif password and not user.has_usable_password():
         user.set_password(password)
         user.save(update_fields=["password"])
-    EmailAddress.objects.update_or_create(
-        user=user, email=email, defaults={"verified": True, "primary": True}
-    )
+    EmailAddress.objects.update_or_create(user=user, email=email, defaults={"verified": True, "primary": True})
     return user, created
 
 
@@ -92,9 +90,7 @@ def organization_create(*, name: str, admin_email: str, admin_password: str | No
         raise OrganizationExists(f"An organization named {name!r} already exists.")
     try:
         with transaction.atomic():
-            org = Organization.objects.create(
-                name=name, account_id=_new_account_id(), region=settings.LOUPE_REGION
-            )
+            org = Organization.objects.create(name=name, account_id=_new_account_id(), region=settings.LOUPE_REGION)
     except IntegrityError as exc:
         raise OrganizationExists(f"An organization named {name!r} already exists.") from exc
     workforce = Workforce.objects.create(organization=org, name=DEFAULT_WORKFORCE_NAME, kind=WorkforceKind.PRIVATE)
@@ -130,7 +126,9 @@ def public_pool_get_or_create() -> Workteam:
 
 
 @transaction.atomic
-def worker_add(*, organization: Organization, email: str, password: str, workteam: Workteam | None = None) -> tuple[User, Workteam]:
+def worker_add(
+    *, organization: Organization, email: str, password: str, workteam: Workteam | None = None
+) -> tuple[User, Workteam]:
     """Add a verified worker to one of the organization's teams (its default team if none)."""
     team = workteam or Workteam.objects.get(organization=organization, name=DEFAULT_WORKTEAM_NAME)
     if team.organization_id != organization.pk:

@@ -61,9 +61,7 @@ class FlowDefinition(models.Model):
 
     organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="flow_definitions")
     name = models.CharField(max_length=63)
-    status = models.CharField(
-        max_length=16, choices=FlowDefinitionStatus.choices, default=FlowDefinitionStatus.ACTIVE
-    )
+    status = models.CharField(max_length=16, choices=FlowDefinitionStatus.choices, default=FlowDefinitionStatus.ACTIVE)
     failure_reason = models.CharField(max_length=1024, blank=True)
     human_task_ui = models.ForeignKey(HumanTaskUi, on_delete=models.PROTECT, related_name="flow_definitions")
     workteam = models.ForeignKey(Workteam, on_delete=models.PROTECT, related_name="flow_definitions")
@@ -84,7 +82,8 @@ class FlowDefinition(models.Model):
     role_arn = models.CharField(max_length=2048)
     request_source = models.CharField(max_length=64, blank=True)
     #: HumanLoopActivationConditions exactly as the caller sent it (a JSON string), or None.
-    activation_conditions = models.TextField(null=True, blank=True)
+    # None (not given) and "" (given, empty) differ: DescribeFlowDefinition returns what was sent.
+    activation_conditions = models.TextField(null=True, blank=True)  # noqa: DJ001
     #: Loupe extension: how answers are consolidated ({"method": ...}).
     consolidation = models.JSONField(default=dict, blank=True)
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
@@ -120,3 +119,6 @@ class Tag(models.Model):
             models.UniqueConstraint(fields=["resource_arn", "key"], name="unique_tag_key_per_resource"),
         ]
         ordering: ClassVar = ["id"]
+
+    def __str__(self) -> str:
+        return f"{self.key}={self.value}"

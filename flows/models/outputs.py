@@ -40,3 +40,6 @@ class OutputWrite(models.Model):
     deadline_at = models.DateTimeField()
     last_error = models.TextField(blank=True)
     updated_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self) -> str:
+        return f"output write {self.pk}"

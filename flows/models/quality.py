@@ -31,3 +31,6 @@ class WorkerReliability(models.Model):
         constraints: ClassVar = [
             models.UniqueConstraint(fields=["flow_definition", "worker"], name="one_reliability_per_flow_worker"),
         ]
+
+    def __str__(self) -> str:
+        return f"worker reliability {self.pk}"

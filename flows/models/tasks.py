@@ -58,6 +58,9 @@ class Task(models.Model):
             models.Index(fields=["lease_expires_at"], condition=Q(status="leased"), name="task_leased_expiry"),
         ]
 
+    def __str__(self) -> str:
+        return f"task {self.loop_id}/{self.index}"
+
 
 class AssignmentStatus(models.TextChoices):
     ACTIVE = "active"
@@ -84,6 +87,9 @@ class Assignment(models.Model):
             models.UniqueConstraint(fields=["worker", "loop"], name="worker_once_per_loop"),
         ]
 
+    def __str__(self) -> str:
+        return f"assignment of loop {self.loop_id} to worker {self.worker_id}"
+
 
 class Answer(models.Model):
     loop = models.ForeignKey(HumanLoop, on_delete=models.CASCADE, related_name="answers")
@@ -99,3 +105,6 @@ class Answer(models.Model):
             models.UniqueConstraint(fields=["loop", "worker"], name="one_answer_per_loop_worker"),
         ]
         indexes: ClassVar = [models.Index(fields=["loop", "submission_time"], name="answer_loop_time")]
+
+    def __str__(self) -> str:
+        return f"answer to loop {self.loop_id} by worker {self.worker_id}"

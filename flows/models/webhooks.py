@@ -71,3 +71,6 @@ class WebhookDelivery(models.Model):
             models.Index(fields=["flow_definition", "-created_at"], name="delivery_flow_created"),
             models.Index(fields=["next_attempt_at"], condition=Q(status="pending"), name="delivery_pending_due"),
         ]
+
+    def __str__(self) -> str:
+        return f"webhook delivery {self.pk}"
