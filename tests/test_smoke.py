@@ -21,12 +21,21 @@ def test_createorg_prints_the_contract_json(capsys: pytest.CaptureFixture[str]) 
     # then
     out = json.loads(capsys.readouterr().out)
     assert set(out) == {
-        "organization", "account_id", "region", "access_key_id", "secret_access_key",
-        "private_workteam_arn", "admin_email",
+        "organization",
+        "account_id",
+        "region",
+        "access_key_id",
+        "secret_access_key",
+        "private_workteam_arn",
+        "admin_email",
     }
     org = Organization.objects.get(name="Acme")
-    assert out["account_id"] == org.account_id and len(org.account_id) == 12 and org.account_id.isdigit()
-    assert out["private_workteam_arn"] == f"arn:aws:sagemaker:{org.region}:{org.account_id}:workteam/private-crowd/default"
+    assert out["account_id"] == org.account_id
+    assert len(org.account_id) == 12
+    assert org.account_id.isdigit()
+    assert (
+        out["private_workteam_arn"] == f"arn:aws:sagemaker:{org.region}:{org.account_id}:workteam/private-crowd/default"
+    )
     assert out["admin_email"] == "boss@acme.test"
     assert Membership.objects.get(organization=org, user__email="boss@acme.test").role == "admin"
 
@@ -51,7 +60,8 @@ def test_addworker_adds_a_verified_worker_to_the_team(capsys: pytest.CaptureFixt
     assert user.check_password("pw-W0rker!")
     assert user.emailaddress_set.get().verified  # type: ignore[attr-defined]
     assert TeamMembership.objects.filter(user=user, workteam__name="default").exists()
-    assert out["worker_id"] == user.worker_id and len(user.worker_id) == 16
+    assert out["worker_id"] == user.worker_id
+    assert len(user.worker_id) == 16
 
 
 @pytest.mark.django_db

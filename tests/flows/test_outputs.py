@@ -38,14 +38,20 @@ def test_a2i_time_has_milliseconds_and_z() -> None:
 
 def test_custom_task_document_matches_a2is_example_shape() -> None:
     # Given two answers, listed out of submission order
-    late = AnswerFacts({"amount": "42.00"}, T0 + timedelta(minutes=2), T0 + timedelta(minutes=3), 29.77, "a81e6b03c2d94f17")
+    late = AnswerFacts(
+        {"amount": "42.00"}, T0 + timedelta(minutes=2), T0 + timedelta(minutes=3), 29.77, "a81e6b03c2d94f17"
+    )
     early = AnswerFacts(
         {"amount": "42.00", "isCorrect": {"on": True}},
         T0,
         T0 + timedelta(seconds=75, microseconds=750000),
         61.204,
         "3f9c2a7d1e0b4c56",
-        identity={"identityProviderType": "Cognito", "issuer": "https://cognito-idp.us-east-1.amazonaws.com/p", "sub": "s"},
+        identity={
+            "identityProviderType": "Cognito",
+            "issuer": "https://cognito-idp.us-east-1.amazonaws.com/p",
+            "sub": "s",
+        },
     )
     # When the document is built
     doc = output_document(
@@ -139,14 +145,23 @@ def test_completed_loop_writes_its_output_to_the_mapped_folder(org: Org, tmp_pat
     # Then output.json sits at A2I's key under the folder, with every answer and the consolidation
     t = loop.created_at.astimezone(UTC)
     expected = tmp_path / f"out/{loop.flow_definition.name}/{t:%Y/%m/%d/%H/%M/%S}/{loop.name}/output.json"
-    assert loop.output_uri == f"s3://bucket/out/{loop.flow_definition.name}/{t:%Y/%m/%d/%H/%M/%S}/{loop.name}/output.json"
+    assert (
+        loop.output_uri == f"s3://bucket/out/{loop.flow_definition.name}/{t:%Y/%m/%d/%H/%M/%S}/{loop.name}/output.json"
+    )
     doc = json.loads(expected.read_text())
     assert doc["flowDefinitionArn"] == loop.flow_definition.arn
     assert doc["humanLoopName"] == loop.name
     assert doc["inputContent"] == {"taskObject": "s3://in/1.png"}
     assert [a["answerContent"] for a in doc["humanAnswers"]] == [{"label": "cat"}, {"label": "dog"}, {"label": "cat"}]
     for a in doc["humanAnswers"]:
-        assert set(a) == {"acceptanceTime", "answerContent", "submissionTime", "timeSpentInSeconds", "workerId", "workerMetadata"}
+        assert set(a) == {
+            "acceptanceTime",
+            "answerContent",
+            "submissionTime",
+            "timeSpentInSeconds",
+            "workerId",
+            "workerMetadata",
+        }
         assert a["workerMetadata"]["identityData"]["identityProviderType"] in ("Cognito", "Oidc")
         assert len(a["workerId"]) == 16
     assert doc[CONSOLIDATED_FIELD]["answerContent"] == {"label": "cat"}
