@@ -248,7 +248,8 @@ class _Rows:
                 # Through Django's debug wrapper when there is one, so that COPY is logged and
                 # counted like any other query.
                 logged = cursor.debug_sql(sql) if hasattr(cursor, "debug_sql") else nullcontext()
-                with logged, cursor.cursor.copy(sql) as copy:
+                # wrap_database_errors: a unique violation is Django's IntegrityError here too.
+                with logged, connection.wrap_database_errors, cursor.cursor.copy(sql) as copy:
                     for row in self.rows:
                         copy.write_row(row)
                 return

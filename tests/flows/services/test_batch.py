@@ -6,10 +6,13 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from flows import events
 from flows.errors import Conflict, InvalidInput
 from flows.models import HumanLoop, Task, TaskStatus
+from flows.services import batch
 from flows.services.batch import MAX_BATCH_ITEMS, DuplicateInBatch, loops_start_batch
 from flows.services.flow_definitions import flow_definition_delete
+from flows.services.loops import loop_announce, loop_start
 from tests.conftest import Org
 from tests.flows.services.factories import flow_factory, loop_factory
 
@@ -196,3 +199,67 @@ def test_query_count_does_not_grow_with_the_number_of_items(org: Org) -> None:
         assert len(writes) == 1
     assert HumanLoop.objects.count() == 1002
     assert Task.objects.count() == 2 * 3 + 500 * 3 + 500 * 1
+
+
+def test_a_batch_announces_its_loops_as_start_human_loop_does(org: Org, monkeypatch: pytest.MonkeyPatch) -> None:
+    flow = flow_factory(org.organization, task_count=2)
+    sent: list[tuple[str, dict]] = []
+    monkeypatch.setattr(events, "publish_on_commit", lambda group, message: sent.append((group, message)))
+    loops_start_batch(organization=org.organization, items=_items(3), default_flow_definition=flow.name)
+    from_batch = list(sent)
+    sent.clear()
+    # when the loop service announces the same loops
+    loop_announce(loops=list(HumanLoop.objects.select_related("flow_definition").order_by("pk")))
+    # then
+    assert from_batch == sent
+    assert {group for group, _ in sent} == {f"team-{flow.workteam_id}", f"org-{org.organization.pk}"}
+
+
+def _race(monkeypatch: pytest.MonkeyPatch, competing_write) -> list[int]:  # type: ignore[no-untyped-def]
+    """Run ``competing_write`` once, after the batch's first reads and before its insert (where
+    it checks inputs written differently, the last step before the write transaction)."""
+    real = batch._same_objects
+    calls: list[int] = []
+
+    def read_then_compete(*args, **kwargs):  # type: ignore[no-untyped-def]
+        out = real(*args, **kwargs)
+        if not calls:
+            competing_write()
+        calls.append(1)
+        return out
+
+    monkeypatch.setattr(batch, "_same_objects", read_then_compete)
+    return calls
+
+
+def test_a_loop_started_between_the_reads_and_the_insert_is_reported(org: Org, monkeypatch: pytest.MonkeyPatch) -> None:
+    flow = flow_factory(org.organization, task_count=2)
+    calls = _race(
+        monkeypatch,
+        lambda: loop_start(
+            organization=org.organization, name="item-1", flow_definition_arn=flow.arn, input_content='{"x": 1}'
+        ),
+    )
+    # when
+    results = loops_start_batch(organization=org.organization, items=_items(3), default_flow_definition=flow.name)
+    # then: the insert failed on the unique name, rolled back, and the batch ran again
+    assert len(calls) == 2
+    assert [r.status for r in results] == ["created", "error", "created"]
+    assert isinstance(results[1].error, Conflict)
+    assert HumanLoop.objects.get(name="item-1").input_content == '{"x": 1}'
+    assert HumanLoop.objects.count() == 3
+    assert Task.objects.count() == 6
+
+
+def test_a_flow_deleted_between_the_reads_and_the_insert_starts_nothing(
+    org: Org, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    flow = flow_factory(org.organization)
+    calls = _race(monkeypatch, lambda: flow_definition_delete(organization=org.organization, name=flow.name))
+    # when
+    results = loops_start_batch(organization=org.organization, items=_items(2), default_flow_definition=flow.name)
+    # then
+    assert len(calls) == 2
+    assert [r.status for r in results] == ["error", "error"]
+    assert not HumanLoop.objects.exists()
+    assert not Task.objects.exists()
