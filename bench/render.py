@@ -28,7 +28,18 @@ from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
-DEFAULT_SAMPLES = Path(os.environ.get("LOUPE_SAMPLE_TEMPLATES", "/work/shared/a2i-task-uis"))
+
+
+def _default_samples() -> Path:
+    """The public sample templates: $LOUPE_SAMPLE_TEMPLATES, else ../shared/a2i-task-uis beside
+    the checkout (where CI puts it), else /work/shared/a2i-task-uis."""
+    if os.environ.get("LOUPE_SAMPLE_TEMPLATES"):
+        return Path(os.environ["LOUPE_SAMPLE_TEMPLATES"])
+    beside = ROOT.parent / "shared" / "a2i-task-uis"
+    return beside if beside.is_dir() else Path("/work/shared/a2i-task-uis")
+
+
+DEFAULT_SAMPLES = _default_samples()
 
 #: One input that gives every sample template something to print (spec/crowd-elements.md §4.4).
 SAMPLE_INPUT: dict[str, Any] = {
@@ -92,8 +103,12 @@ SAMPLE_INPUT: dict[str, Any] = {
 
 
 def sample_templates(directory: Path = DEFAULT_SAMPLES) -> list[Path]:
-    """Every sample template (``*.html``; two of them do not end in ``.liquid.html``)."""
-    return sorted(p for p in directory.rglob("*.html") if p.is_file())
+    """Every sample template (``*.html``; two of them do not end in ``.liquid.html``). Missing
+    samples are an error, never an empty list that would make the tests over them vacuous."""
+    found = sorted(p for p in directory.rglob("*.html") if p.is_file())
+    if not found:
+        raise FileNotFoundError(f"No sample templates under {directory} (set LOUPE_SAMPLE_TEMPLATES)")
+    return found
 
 
 _REFERENCE = re.compile(
