@@ -118,3 +118,59 @@ class TaskUiDetailApi(EngineerApi):
     def delete(self, request: Request, name: str) -> Response:
         task_ui_delete(organization=self.organization, name=name)
         return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class RenderUiTemplateApi(EngineerApi):
+    """/render-ui-template: RenderUiTemplate over REST. Renders a template (given, or a stored task
+    UI by name) with an input, as workers would see it; rendering problems come back in ``errors``
+    with status 200, as A2I reports them."""
+
+    field_aliases = {"uiTemplate.content": "template", "humanTaskUiArn": "task_ui_name"}
+
+    @extend_schema_serializer(component_name="RenderUiTemplateInput")
+    class InputSerializer(StrictInputSerializer):
+        template = serializers.CharField(
+            required=False, trim_whitespace=False, max_length=validation.MAX_TEMPLATE, help_text="Liquid + HTML."
+        )
+        task_ui_name = serializers.CharField(required=False, help_text="A stored task UI, instead of template.")
+        input = serializers.JSONField(help_text="What the template sees as task.input.")
+
+        def validate(self, attrs: dict) -> dict:
+            attrs = super().validate(attrs)
+            if ("template" in attrs) == ("task_ui_name" in attrs):
+                raise serializers.ValidationError("Give exactly one of template or task_ui_name.")
+            return attrs
+
+    class RenderErrorSerializer(serializers.Serializer):
+        code = serializers.CharField()
+        message = serializers.CharField()
+
+    @extend_schema_serializer(component_name="RenderUiTemplateOutput")
+    class OutputSerializer(serializers.Serializer):
+        rendered_content = serializers.CharField()
+        errors = serializers.ListField(child=serializers.DictField())
+
+    @extend_schema(
+        operation_id="render_ui_template",
+        tags=["task UIs"],
+        parameters=[ORGANIZATION_PARAMETER],
+        request=InputSerializer,
+        responses={200: OutputSerializer, **problems(400, 404)},
+    )
+    def post(self, request: Request) -> Response:
+        from reviews.media import media_signer_for_organization
+        from reviews.rendering import template_render
+
+        serializer = self.InputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        org = self.organization
+        if "template" in data:
+            content = data["template"]
+        else:
+            content = task_ui_get(organization=org, name=data["task_ui_name"]).template
+        result = template_render(
+            content=content, task_input=data["input"], media=media_signer_for_organization(organization=org)
+        )
+        errors = [{"code": e.code, "message": e.message} for e in result.errors]
+        return Response({"rendered_content": result.html, "errors": errors})

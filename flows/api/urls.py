@@ -10,6 +10,7 @@ from flows.api.errors import api_not_found
 
 urlpatterns: list[URLPattern | URLResolver] = [
     path("task-uis", task_uis.TaskUisApi.as_view(), name="task-uis"),
+    path("render-ui-template", task_uis.RenderUiTemplateApi.as_view(), name="render-ui-template"),
     path("task-uis/<str:name>", task_uis.TaskUiDetailApi.as_view(), name="task-ui"),
     path("flow-definitions", flow_definitions.FlowDefinitionsApi.as_view(), name="flow-definitions"),
     path("flow-definitions/<str:name>", flow_definitions.FlowDefinitionDetailApi.as_view(), name="flow-definition"),

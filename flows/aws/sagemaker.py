@@ -86,10 +86,13 @@ def delete_human_task_ui(org: Organization, body: dict[str, Any], request: HttpR
     return {}
 
 
-def _template_render(content: str, task_input: Any) -> tuple[str, list[dict[str, str]]]:
+def _template_render(org: Organization, content: str, task_input: Any) -> tuple[str, list[dict[str, str]]]:
+    from reviews.media import media_signer_for_organization
     from reviews.rendering import template_render
 
-    result = template_render(content=content, task_input=task_input)
+    # grant_read_access presigns as A2I does with the RoleArn: with the server's S3 credentials.
+    media = media_signer_for_organization(organization=org)
+    result = template_render(content=content, task_input=task_input, media=media)
     return result.html, [{"Code": e.code, "Message": e.message} for e in result.errors]
 
 
@@ -121,7 +124,7 @@ def render_ui_template(org: Organization, body: dict[str, Any], request: HttpReq
         if not arn.startswith(prefix):
             raise NotFound(f"Human task UI {arn} does not exist.", field="humanTaskUiArn")
         content = sel.task_ui_get(organization=org, name=arn[len(prefix) :]).template
-    html, errors = _template_render(content, task_input)
+    html, errors = _template_render(org, content, task_input)
     return {"RenderedContent": html, "Errors": errors}
 
 
