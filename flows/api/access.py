@@ -32,7 +32,7 @@ def _key_organization(user: Any) -> Organization | None:
 def _member_organization(request: Request) -> Organization:
     user = request.user
     memberships = list(
-        Membership.objects.select_related("organization").filter(user_id=user.pk, role__in=ENGINEER_ROLES)
+        Membership.objects.select_related("organization").filter(user_id=int(user.pk or 0), role__in=ENGINEER_ROLES)
     )
     if not memberships:
         raise PermissionDenied("This API is for an organization's engineers and admins (or its API keys).")
@@ -58,7 +58,7 @@ def caller_organization(request: Request) -> Organization:
     """The organization a request acts for (cached on the request). Raises PermissionDenied."""
     cached = getattr(request, "_loupe_organization", None)
     if cached is not None:
-        return cached  # type: ignore[no-any-return]
+        return cached
     org = _key_organization(request.user)
     if org is None:
         if not getattr(request.user, "is_authenticated", False) or request.user.pk is None:

@@ -37,7 +37,7 @@ class ProblemSerializer(serializers.Serializer):
     status = serializers.IntegerField()
     code = serializers.CharField(help_text="Machine-readable: invalid, invalid_input, not_found, conflict, ...")
     detail = serializers.CharField()
-    errors = serializers.DictField(
+    errors = serializers.DictField(  # type: ignore[assignment]
         child=serializers.ListField(child=serializers.CharField()),
         required=False,
         help_text="Messages per request field.",
@@ -135,7 +135,7 @@ class StrictInputSerializer(serializers.Serializer):
 
 def tags_input(value: list[dict[str, str]] | None) -> list[dict[str, str]]:
     """REST tags ([{"key", "value"}]) in the services' shape ([{"Key", "Value"}]), unchecked."""
-    return [{"Key": tag.get("key"), "Value": tag.get("value", "")} for tag in value or []]  # type: ignore[misc]
+    return [{"Key": tag.get("key") or "", "Value": tag.get("value") or ""} for tag in value or []]
 
 
 class TagSerializer(serializers.Serializer):

@@ -148,7 +148,7 @@ class RenderUiTemplateApi(EngineerApi):
     @extend_schema_serializer(component_name="RenderUiTemplateOutput")
     class OutputSerializer(serializers.Serializer):
         rendered_content = serializers.CharField()
-        errors = serializers.ListField(child=serializers.DictField())
+        errors = serializers.ListField(child=serializers.DictField())  # type: ignore[assignment]
 
     @extend_schema(
         operation_id="render_ui_template",

@@ -241,7 +241,7 @@ class _Rows:
             return
         qn = connection.ops.quote_name
         table = qn(self.model._meta.db_table)
-        columns = ", ".join(qn(f.column) for f in self.fields)
+        columns = ", ".join(qn(str(f.column)) for f in self.fields)
         with connection.cursor() as cursor:
             if connection.vendor == "postgresql":
                 sql = f"COPY {table} ({columns}) FROM STDIN"
