@@ -18,7 +18,7 @@ from typing import Any
 from allauth.account.models import EmailAddress
 from allauth.core import ratelimit
 from django.conf import settings
-from drf_spectacular.utils import OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_serializer
 from rest_framework import serializers, status
 from rest_framework.authentication import SessionAuthentication
 from rest_framework.authtoken.models import Token
@@ -109,6 +109,7 @@ class WorkerTokenApi(APIView):
     permission_classes = (AllowAny,)
     throttle_classes = (WorkerTokenRateThrottle,)
 
+    @extend_schema_serializer(component_name="WorkerTokenInput")
     class InputSerializer(serializers.Serializer):
         email = serializers.CharField(max_length=254)
         password = serializers.CharField(max_length=4096, trim_whitespace=False)
@@ -116,6 +117,7 @@ class WorkerTokenApi(APIView):
             max_length=64, required=False, help_text="A current TOTP code, for accounts with two-factor sign-in."
         )
 
+    @extend_schema_serializer(component_name="WorkerTokenOutput")
     class OutputSerializer(serializers.Serializer):
         token = serializers.CharField(help_text="Send as `Authorization: Token <token>`.")
 
@@ -178,6 +180,7 @@ class WorkerTokenApi(APIView):
 
 
 class ClaimApi(WorkerApi):
+    @extend_schema_serializer(component_name="ClaimInput")
     class InputSerializer(serializers.Serializer):
         flow_definition_name = serializers.CharField(
             max_length=63, required=False, allow_null=True, help_text="Only this flow's work (default: any)."
@@ -213,6 +216,7 @@ def _task_id(task_id: int) -> int:
 
 
 class SubmitApi(WorkerApi):
+    @extend_schema_serializer(component_name="SubmitInput")
     class InputSerializer(serializers.Serializer):
         answerContent = serializers.JSONField(help_text="The answer: a JSON object (what crowd-form builds), ≤ 3 MiB.")
         claim_next = serializers.BooleanField(
@@ -227,6 +231,7 @@ class SubmitApi(WorkerApi):
                 raise serializers.ValidationError("answerContent must be a JSON object.")
             return value
 
+    @extend_schema_serializer(component_name="SubmitOutput")
     class OutputSerializer(serializers.Serializer):
         task_id = serializers.IntegerField()
         human_loop_name = serializers.CharField()
@@ -281,6 +286,7 @@ class SubmitApi(WorkerApi):
 
 
 class ReleaseApi(WorkerApi):
+    @extend_schema_serializer(component_name="ReleaseOutput")
     class OutputSerializer(serializers.Serializer):
         task_id = serializers.IntegerField()
         released = serializers.BooleanField()
