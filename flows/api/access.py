@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from rest_framework.exceptions import PermissionDenied, ValidationError
+from rest_framework.exceptions import NotAuthenticated, PermissionDenied, ValidationError
 from rest_framework.permissions import BasePermission
 from rest_framework.request import Request
 
@@ -62,7 +62,7 @@ def caller_organization(request: Request) -> Organization:
     org = _key_organization(request.user)
     if org is None:
         if not getattr(request.user, "is_authenticated", False) or request.user.pk is None:
-            raise PermissionDenied("This API is for an organization's engineers and admins (or its API keys).")
+            raise NotAuthenticated("Send an organization's API key, or sign in as one of its engineers or admins.")
         org = _member_organization(request)
     request._loupe_organization = org  # type: ignore[attr-defined]
     return org
