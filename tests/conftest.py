@@ -18,6 +18,32 @@ from workforce.services import organization_create
 IN_CI = os.environ.get("CI", "").lower() == "true"
 
 
+def _retry_flush_on_deadlock() -> None:
+    """Transactional tests end with a flush (TRUNCATE on PostgreSQL). The session's live server
+    runs housekeeping every couple of seconds (row locks), and PostgreSQL may pick either side as
+    a deadlock victim: the flush is retried, as housekeeping retries on its next tick."""
+    import time as _time
+
+    from django.core.management.base import CommandError
+    from django.test import testcases
+
+    original = testcases.TransactionTestCase._fixture_teardown
+
+    def _fixture_teardown(self: Any) -> None:
+        for attempt in range(5):
+            try:
+                return original(self)
+            except CommandError as exc:
+                if "deadlock" not in repr(exc.__cause__).lower() or attempt == 4:
+                    raise
+                _time.sleep(0.2 * (attempt + 1))
+
+    testcases.TransactionTestCase._fixture_teardown = _fixture_teardown  # type: ignore[method-assign]
+
+
+_retry_flush_on_deadlock()
+
+
 @pytest.fixture(scope="session")
 def live_server_url(django_db_setup: None, django_db_blocker: Any) -> Iterator[str]:
     """Base URL of a live Loupe server on the test database. Tests that use it must commit
