@@ -7,7 +7,7 @@ from flows.models.definitions import (
 )
 from flows.models.loops import TERMINAL_STATUSES, HumanLoop, HumanLoopStatus
 from flows.models.outputs import BucketMapping, OutputWrite
-from flows.models.quality import WorkerReliability
+from flows.models.quality import WorkerQuality, WorkerReliability
 from flows.models.tasks import Answer, Assignment, AssignmentStatus, Task, TaskStatus
 from flows.models.webhooks import DeliveryStatus, Webhook, WebhookDelivery
 
@@ -30,5 +30,6 @@ __all__ = [
     "TaskStatus",
     "Webhook",
     "WebhookDelivery",
+    "WorkerQuality",
     "WorkerReliability",
 ]

@@ -51,6 +51,14 @@ class HumanLoop(models.Model):
     #: Built-in request sources and any-model activation: the evaluation record (Loupe keeps it
     #: for output.json's inputContent.humanTaskActivationConditionResults).
     activation_results = models.JSONField(null=True, blank=True)
+    #: Gold item (``flows.services.gold``): a loop with a known answer mixed into the flow's work
+    #: to score workers. Its name is reserved (``gold.<hex>``, never a valid A2I loop name); it
+    #: is left out of A2I's and REST's loop reads, exports and usage, and writes no output.json.
+    is_gold = models.BooleanField(default=False)
+    #: The gold item's known answer (an answerContent object).
+    gold_answer = models.JSONField(null=True, blank=True)
+    #: The loop name workers see for a gold item (looks like a customer loop's name).
+    gold_alias = models.CharField(max_length=63, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     completed_at = models.DateTimeField(null=True, blank=True)
     deleted_at = models.DateTimeField(null=True, blank=True)
@@ -67,9 +75,10 @@ class HumanLoop(models.Model):
             # Output writes not landed yet (housekeeping resumes them): a handful of rows.
             models.Index(
                 fields=["completed_at"],
-                condition=Q(status="Completed", output_written=False),
+                condition=Q(status="Completed", output_written=False, is_gold=False),
                 name="loop_output_pending",
             ),
+            models.Index(fields=["flow_definition", "id"], condition=Q(is_gold=True), name="loop_gold_by_flow"),
         ]
 
     def __str__(self) -> str:
@@ -78,6 +87,11 @@ class HumanLoop(models.Model):
     @property
     def arn(self) -> str:
         return arns.human_loop_arn(self.organization.region, self.organization.account_id, self.name)
+
+    @property
+    def worker_name(self) -> str:
+        """The loop name shown to workers: a gold item's alias, so nothing tells it apart."""
+        return self.gold_alias if self.is_gold and self.gold_alias else self.name
 
     @property
     def is_terminal(self) -> bool:

@@ -34,3 +34,38 @@ class WorkerReliability(models.Model):
 
     def __str__(self) -> str:
         return f"worker reliability {self.pk}"
+
+
+class WorkerQuality(models.Model):
+    """One worker's measured quality on one flow, with the counts behind it (replaced as a whole
+    by each run of ``flows.services.gold.flow_quality_compute``):
+
+    * accuracy: the share of the worker's answers to the flow's gold items that match the known
+      answer (``gold_correct`` of ``gold_answers``);
+    * agreement: the share of the worker's answers to the flow's completed customer loops that
+      agree with the loop's consolidated answer (``agreed`` of ``compared``).
+    """
+
+    flow_definition = models.ForeignKey(FlowDefinition, on_delete=models.CASCADE, related_name="worker_quality")
+    worker = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="quality")
+    gold_answers = models.PositiveIntegerField(default=0)
+    gold_correct = models.PositiveIntegerField(default=0)
+    compared = models.PositiveIntegerField(default=0)
+    agreed = models.PositiveIntegerField(default=0)
+    updated_at = models.DateTimeField()
+
+    class Meta:
+        constraints: ClassVar = [
+            models.UniqueConstraint(fields=["flow_definition", "worker"], name="one_quality_per_flow_worker"),
+        ]
+
+    def __str__(self) -> str:
+        return f"worker quality {self.pk}"
+
+    @property
+    def accuracy(self) -> float | None:
+        return self.gold_correct / self.gold_answers if self.gold_answers else None
+
+    @property
+    def agreement(self) -> float | None:
+        return self.agreed / self.compared if self.compared else None
