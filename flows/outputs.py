@@ -19,6 +19,8 @@ def output_uri_for(*, s3_output_path: str, flow_name: str, loop_name: str, creat
 #: The field of output.json that carries Loupe's consolidated answer (A2I's own fields are left
 #: exactly as A2I writes them; readers that do not know this field ignore it).
 CONSOLIDATED_FIELD = "loupeConsolidatedAnswer"
+#: The field that records the review stage's decision (flows with review on; reviews.services).
+REVIEW_FIELD = "loupeReview"
 #: inputContent members of a built-in source (spec/a2i.md §20.2).
 BUILT_IN_INPUT_MEMBERS = (
     "aiServiceRequest",
@@ -56,6 +58,7 @@ def output_document(
     request_source: str = "",
     activation_results: dict[str, Any] | None = None,
     consolidated: dict[str, Any] | None = None,
+    review: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     """A loop's output.json (spec/a2i.md §20.2-20.4): ``flowDefinitionArn``, ``humanLoopName``,
     ``humanAnswers`` in submission order (each with ``acceptanceTime``, ``submissionTime``,
@@ -63,7 +66,8 @@ def output_document(
     ``answerContent``), ``inputContent`` (the parsed InputContent; for a built-in source also
     ``awsManagedHumanLoopRequestSource``, and any of the four built-in inputContent members the
     input lacks, taken from the loop's activation results), and the consolidated answer under
-    ``loupeConsolidatedAnswer`` when there is one."""
+    ``loupeConsolidatedAnswer`` when there is one, and the review's decision under ``loupeReview``
+    when the flow has a review stage."""
     parsed = json.loads(input_content)
     doc: dict[str, Any] = {}
     if request_source:
@@ -79,6 +83,8 @@ def output_document(
     doc["inputContent"] = parsed
     if consolidated is not None:
         doc[CONSOLIDATED_FIELD] = consolidated
+    if review is not None:
+        doc[REVIEW_FIELD] = review
     return doc
 
 

@@ -28,6 +28,7 @@ from flows.models import (
     TaskStatus,
 )
 from flows.selectors import raw
+from reviews.services import review_withdraw
 from workforce.models import Organization
 
 
@@ -177,7 +178,9 @@ def _check_flow(
 
 
 def _existing(organization: Organization, name: str) -> HumanLoop | None:
-    loop = HumanLoop.objects.filter(organization=organization, name=name, deleted_at__isnull=True).first()
+    loop = HumanLoop.objects.filter(
+        organization=organization, name=name, deleted_at__isnull=True, is_gold=False
+    ).first()
     if loop is not None:
         loop.organization = organization
     return loop
@@ -326,6 +329,7 @@ def loop_stop(*, organization: Organization, name: str) -> HumanLoop:
             loop.completed_at = timezone.now()
             loop.save(update_fields=["status", "completed_at"])
             events.loop_status_changed(loop)
+            review_withdraw(loop=loop)  # Review hook: a review awaiting a decision is withdrawn.
     return loop
 
 

@@ -87,6 +87,16 @@ def loop_consolidate(*, loop: HumanLoop) -> dict[str, Any] | None:
         return None
     if loop.consolidated_answer is not None:
         return loop.consolidated_answer
+    result = consolidation_compute(loop=loop)
+    HumanLoop.objects.filter(pk=loop.pk, consolidated_answer__isnull=True).update(consolidated_answer=result)
+    # Another writer may have stored first: what is stored wins.
+    loop.consolidated_answer = HumanLoop.objects.values_list("consolidated_answer", flat=True).get(pk=loop.pk)
+    return loop.consolidated_answer
+
+
+def consolidation_compute(*, loop: HumanLoop) -> dict[str, Any]:
+    """The consolidated answer of the loop's answers so far, computed (not stored): what
+    ``loop_consolidate`` stores, and what the review stage (``reviews.services``) proposes."""
     flow = loop.flow_definition
     answers = [
         WorkerAnswer(worker_id, content)
@@ -100,10 +110,7 @@ def loop_consolidate(*, loop: HumanLoop) -> dict[str, Any] | None:
             result = consolidate(answers, settings=flow.consolidation or {}, weights=weights, default_weight=default)
         except ConsolidationError as exc:
             result = {"error": str(exc)}
-    HumanLoop.objects.filter(pk=loop.pk, consolidated_answer__isnull=True).update(consolidated_answer=result)
-    # Another writer may have stored first: what is stored wins.
-    loop.consolidated_answer = HumanLoop.objects.values_list("consolidated_answer", flat=True).get(pk=loop.pk)
-    return loop.consolidated_answer
+    return result
 
 
 # --- output.json -------------------------------------------------------------------------------------
@@ -152,8 +159,16 @@ def loop_output_bytes(*, loop: HumanLoop) -> bytes:
         request_source=flow.request_source,
         activation_results=loop.activation_results,
         consolidated=loop.consolidated_answer,
+        review=_review_record(loop),
     )
     return render_output(doc)
+
+
+def _review_record(loop: HumanLoop) -> dict[str, Any] | None:
+    """output.json's ``loupeReview``: the decided review of a flow with a review stage, else None."""
+    from reviews.services import review_output_record
+
+    return review_output_record(loop=loop)
 
 
 def bucket_mappings(organization_id: int) -> dict[str, str]:
@@ -193,7 +208,7 @@ def loop_output_write(*, loop_id: int) -> str:
     the flag was missing), ``already`` (flag set), ``skipped`` (no such Completed loop) or
     ``retry`` (it failed; another attempt is enqueued with back-off)."""
     loop = _load(loop_id)
-    if loop is None or loop.status != HumanLoopStatus.COMPLETED or not loop.output_uri:
+    if loop is None or loop.status != HumanLoopStatus.COMPLETED or not loop.output_uri or loop.is_gold:
         return "skipped"
     if loop.output_written:
         return "already"
@@ -236,6 +251,9 @@ def _after_output(loop: HumanLoop) -> None:
         # The deliveries are created idempotently; the next recovery pass can fan out again.
         logger.exception("Could not fan out the Completed event of loop %s", loop.pk)
     reliability_maybe_schedule(flow=loop.flow_definition)
+    from flows.services.gold import quality_maybe_schedule
+
+    quality_maybe_schedule(flow=loop.flow_definition)
 
 
 def outputs_recover(*, now: datetime | None = None, limit: int = 200) -> int:
@@ -248,7 +266,9 @@ def outputs_recover(*, now: datetime | None = None, limit: int = 200) -> int:
     now = now or timezone.now()
     grace = recovery_grace()
     pending = list(
-        HumanLoop.objects.filter(status=HumanLoopStatus.COMPLETED, output_written=False, completed_at__lte=now - grace)
+        HumanLoop.objects.filter(
+            status=HumanLoopStatus.COMPLETED, output_written=False, is_gold=False, completed_at__lte=now - grace
+        )
         .order_by("completed_at")
         .values_list("pk", flat=True)[:limit]
     )

@@ -219,10 +219,11 @@ def test_submit_query_count_is_pinned(django_assert_max_num_queries: Any) -> Non
     assert ta is not None
     assert tb is not None
     # when / then: lock loop, lock its replicas, insert answer, update task, update assignment,
-    # (the completing one) update loop, plus the test transaction's SAVEPOINT / RELEASE
+    # (the completing one) read the flow's review stage (a primary-key probe) and update loop,
+    # plus the test transaction's SAVEPOINT / RELEASE
     with django_assert_max_num_queries(7):
         task_submit(worker=a, task_id=ta.pk, answer_content={"label": "x"})
-    with django_assert_max_num_queries(8):
+    with django_assert_max_num_queries(9):
         assert task_submit(worker=b, task_id=tb.pk, answer_content={"label": "y"}).loop_completed
 
 
