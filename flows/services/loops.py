@@ -178,9 +178,7 @@ def _check_flow(
 
 
 def _existing(organization: Organization, name: str) -> HumanLoop | None:
-    loop = HumanLoop.objects.filter(
-        organization=organization, name=name, deleted_at__isnull=True, is_gold=False
-    ).first()
+    loop = HumanLoop.objects.filter(organization=organization, name=name, deleted_at__isnull=True).first()
     if loop is not None:
         loop.organization = organization
     return loop
