@@ -252,6 +252,7 @@ SPECTACULAR_SETTINGS = {
         "HumanLoopStatusEnum": "flows.models.loops.HumanLoopStatus",
         "FlowDefinitionStatusEnum": "flows.models.definitions.FlowDefinitionStatus",
         "HumanTaskUiStatusEnum": "flows.models.definitions.HumanTaskUiStatus",
+        "ReviewStatusEnum": "reviews.models.ReviewStatus",
     },
 }
 

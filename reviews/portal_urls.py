@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from django.urls import path
 
-from reviews import views, views_org
+from reviews import views, views_org, views_review
 
 org = "org/<str:account_id>/"
 
@@ -34,6 +34,10 @@ urlpatterns = [
         views_org.loop_action,
         name="console-loop-action",
     ),
+    # Review stage (reviews/views_review.py)
+    path("reviews/", views_review.review_list, name="reviews"),
+    path("reviews/<int:review_id>/", views_review.review_detail, name="review"),
+    path(org + "console/flows/<str:name>/review/", views_review.flow_review_config, name="console-flow-review"),
     # Admin
     path(org + "admin/", views_org.admin_page, name="org-admin"),
     path(org + "admin/action/", views_org.admin_action, name="org-admin-action"),

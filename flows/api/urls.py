@@ -7,6 +7,7 @@ from django.urls import URLPattern, URLResolver, include, path, re_path
 from audit.api import AuditLogApi
 from flows.api import exports, flow_definitions, human_loops, outputs, routing, task_uis, webhooks, workteams
 from flows.api.errors import api_not_found
+from reviews import api as reviews_api
 
 urlpatterns: list[URLPattern | URLResolver] = [
     path("task-uis", task_uis.TaskUisApi.as_view(), name="task-uis"),
@@ -29,6 +30,12 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("workteams/<str:name>", workteams.WorkteamDetailApi.as_view(), name="workteam"),
     path("worker/", include("flows.api.worker_urls")),
     path("audit-log", AuditLogApi.as_view(), name="audit-log"),
+    # The review stage (reviews/api.py).
+    path("flow-definitions/<str:name>/review", reviews_api.FlowReviewApi.as_view(), name="flow-definition-review"),
+    path("reviews", reviews_api.ReviewsApi.as_view(), name="reviews"),
+    path("reviews/<int:review_id>", reviews_api.ReviewDetailApi.as_view(), name="review"),
+    path("reviews/<int:review_id>/accept", reviews_api.ReviewAcceptApi.as_view(), name="review-accept"),
+    path("reviews/<int:review_id>/correct", reviews_api.ReviewCorrectApi.as_view(), name="review-correct"),
     path("webhooks", webhooks.WebhooksApi.as_view(), name="webhooks"),
     path("webhooks/<int:webhook_id>", webhooks.WebhookDetailApi.as_view(), name="webhook"),
     path("webhooks/<int:webhook_id>/deliveries", webhooks.WebhookDeliveriesApi.as_view(), name="webhook-deliveries"),
