@@ -287,8 +287,9 @@ class ScriptedWorker:
     errors: list[str] = field(default_factory=list)
 
     def answer(self, loop_name: str) -> str:
-        # The same worker gives the same answer to the same loop, whatever the order of work.
-        rng = random.Random(f"{self.random_state}:{self.index}:{loop_name}")
+        # The same worker gives the same answer to the same image, whatever the order of work
+        # (the loop's name ends with the image's position in the pool).
+        rng = random.Random(f"{self.random_state}:{self.index}:{loop_name.rsplit('-', 1)[1]}")
         right = self.truth[loop_name]
         if rng.random() < self.accuracy:
             return str(right)
