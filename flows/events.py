@@ -121,7 +121,11 @@ def loop_status_changed(loop: Any) -> None:
 
     Runs no query inside the transaction. An enqueue that fails after commit is logged; for
     output writes housekeeping (``flows.services.results.outputs_recover``) enqueues it again.
+
+    A gold item's loop (``flows.services.gold``) is not the customer's: nothing is sent or written.
     """
+    if getattr(loop, "is_gold", False):
+        return
     data = {
         "loop": loop.name,
         "loop_id": loop.pk,

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from django_tasks import task
 
-from flows.services import results, webhooks
+from flows.services import gold, results, webhooks
 
 
 @task()
@@ -30,3 +30,10 @@ def deliver_webhook(delivery_id: int) -> str:
 def estimate_flow_reliability(flow_id: int) -> int:
     """Re-estimate a flow's worker reliability with crowd-kit (``results.flow_reliability_estimate``)."""
     return results.flow_reliability_estimate(flow_id=flow_id)
+
+
+@task()
+def compute_flow_quality(flow_id: int) -> int:
+    """Recompute a flow's per-worker accuracy on gold items and agreement with consolidated
+    answers (``gold.flow_quality_compute``)."""
+    return gold.flow_quality_compute(flow_id=flow_id)

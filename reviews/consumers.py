@@ -60,7 +60,7 @@ def task_payload(task: Task, worker: User) -> dict[str, Any]:
         "flow_definition": flow.name,
         "flow_title": flow.task_title,
         "flow_description": flow.task_description,
-        "loop": task.loop.name,
+        "loop": task.loop.worker_name,
         "frame_url": frame_url_for_task(task, worker),
         "lease_expires_at": task.lease_expires_at.isoformat() if task.lease_expires_at else None,
         "time_limit_seconds": flow.task_time_limit_seconds,
@@ -201,6 +201,11 @@ class WorkConsumer(AsyncJsonWebsocketConsumer):
     def _submit_db(self, task_id: int, answer: Any) -> bool:
         result = task_submit(worker=self.user, task_id=task_id, answer_content=answer)
         earnings_record(answer=result.answer)
+        if result.loop.is_gold:
+            # A gold item (flows.services.gold) reports what a customer loop would.
+            from flows.services.gold import worker_visible_status
+
+            return worker_visible_status(result.loop) == "Completed"
         return result.loop_completed
 
     async def _send_counts(self) -> None:

@@ -29,6 +29,7 @@ urlpatterns = [
     path(org + "console/flows/new/", views_org.flow_new, name="console-flow-new"),
     path(org + "console/flows/<str:name>/", views_org.flow_detail, name="console-flow"),
     path(org + "console/flows/<str:name>/loops/<str:loop_name>/", views_org.loop_detail, name="console-loop"),
+    path(org + "console/flows/<str:name>/gold/", views_org.gold_action, name="console-gold"),
     path(
         org + "console/flows/<str:name>/loops/<str:loop_name>/action/",
         views_org.loop_action,

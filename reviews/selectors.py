@@ -21,7 +21,7 @@ def loops_filtered(
 ) -> list[HumanLoop]:
     """The flow's live loops, newest first, filtered by status, part of the name and creation time
     (after inclusive, before exclusive). ``InvalidInput`` for an unknown status."""
-    qs = HumanLoop.objects.filter(flow_definition=flow, deleted_at__isnull=True)
+    qs = HumanLoop.objects.filter(flow_definition=flow, deleted_at__isnull=True, is_gold=False)
     if status:
         if status not in HumanLoopStatus.values:
             raise InvalidInput(f"{status} is not a human loop status.", field="status")

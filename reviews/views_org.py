@@ -28,9 +28,11 @@ from flows import arns
 from flows.errors import LoupeError
 from flows.models import Answer, FlowDefinition, HumanLoop, HumanLoopStatus, HumanTaskUi
 from flows.services.flow_definitions import HumanLoopConfig, flow_definition_create
+from flows.services.gold import gold_item_withdraw, gold_items_create, gold_items_query, gold_scores
 from flows.services.loops import loop_delete, loop_stop
 from flows.services.task_uis import task_ui_create
 from reviews.prebuilt import prebuilt_get, prebuilt_list
+from reviews.quality import parse_threshold, quality_context
 from reviews.selectors import loops_filtered
 from workforce.models import Crowd, Organization, Role, User
 from workforce.permissions import (
@@ -129,8 +131,10 @@ def _live_context(org: Organization) -> dict[str, Any]:
 
 @org_page(DASHBOARD_ROLES)
 def dashboard(request: HttpRequest, org: Organization) -> HttpResponse:
-    """Teams, invitations, per-flow progress and per-worker counts, refreshed live."""
-    return render(request, "reviews/org/dashboard.html", _ctx(request, org, **_live_context(org)))
+    """Teams, invitations, per-flow progress and per-worker counts, refreshed live; worker quality
+    charts per flow (``reviews.quality``)."""
+    quality = quality_context(org, threshold=parse_threshold(request.GET.get("threshold")))
+    return render(request, "reviews/org/dashboard.html", _ctx(request, org, **_live_context(org), **quality))
 
 
 @org_page(DASHBOARD_ROLES)
@@ -390,6 +394,11 @@ def flow_detail(request: HttpRequest, org: Organization, name: str) -> HttpRespo
     except LoupeError as exc:
         messages.error(request, exc.message)
     mills = price_mills(flow.public_price)
+    gold = list(gold_items_query(flow=flow).order_by("-created_at", "-pk")[:GOLD_PAGE])
+    scores = gold_scores(flow=flow, items=gold)
+    gold_items = [
+        {"item": g, "score": scores[g.pk], "answer_text": json.dumps(g.gold_answer, ensure_ascii=False)} for g in gold
+    ]
     return render(
         request,
         "reviews/console/flow.html",
@@ -401,15 +410,58 @@ def flow_detail(request: HttpRequest, org: Organization, name: str) -> HttpRespo
             filters=filters,
             statuses=HumanLoopStatus.values,
             price=format_usd(mills) if mills else "",
+            gold_items=gold_items,
+            gold_form=request.session.pop("loupe_gold_form", ""),
         ),
     )
+
+
+GOLD_PAGE = 200
+
+
+@org_page(ENGINEER_ROLES)
+@require_POST
+def gold_action(request: HttpRequest, org: Organization, name: str) -> HttpResponse:
+    """Add gold items (pasted JSON: one item or a list) or withdraw one (``flows.services.gold``)."""
+    flow = _flow(org, name)
+    action = request.POST.get("action")
+    try:
+        if action == "add":
+            raw = request.POST.get("items", "")
+            try:
+                parsed = json.loads(raw)
+            except ValueError as exc:
+                request.session["loupe_gold_form"] = raw[:100_000]
+                messages.error(request, f"The gold items are not valid JSON: {exc}")
+                return _back(request, "console-flow", org, flow.name)
+            items = parsed if isinstance(parsed, list) else [parsed]
+            results = gold_items_create(organization=org, flow_name=flow.name, items=items)
+            created = sum(r.status == "created" for r in results)
+            errors = [r for r in results if r.error is not None]
+            if created:
+                messages.success(request, f"{created} gold item{'s' if created != 1 else ''} added.")
+            for r in errors[:10]:
+                assert r.error is not None
+                messages.error(request, f"Item {r.index}: {r.error.message}")
+            if len(errors) > 10:
+                messages.error(request, f"... and {len(errors) - 10} more items refused.")
+            if errors:
+                request.session["loupe_gold_form"] = raw[:100_000]
+        elif action == "withdraw":
+            gold_item_withdraw(organization=org, flow_name=flow.name, item_id=request.POST.get("id"))
+            messages.success(request, "Gold item withdrawn: its open tasks are closed, its answers still count.")
+        else:
+            messages.error(request, "Unknown action.")
+    except LoupeError as exc:
+        messages.error(request, exc.message)
+    return HttpResponseRedirect(reverse("reviews:console-flow", args=[org.account_id, flow.name]) + "#gold")
 
 
 @org_page(ENGINEER_ROLES)
 def loop_detail(request: HttpRequest, org: Organization, name: str, loop_name: str) -> HttpResponse:
     flow = _flow(org, name)
     loop = HumanLoop.objects.filter(
-        organization=org, flow_definition=flow, name=loop_name, deleted_at__isnull=True
+        organization=org, flow_definition=flow, name=loop_name, deleted_at__isnull=True, is_gold=False
     ).first()
     if loop is None:
         raise Http404("No such human loop.")

@@ -94,7 +94,7 @@ def flow_progress(organization: Organization) -> list[FlowProgress]:
 
     loops: dict[int, Any] = {
         row["flow_definition_id"]: row
-        for row in HumanLoop.objects.filter(flow_definition_id__in=ids, deleted_at__isnull=True)
+        for row in HumanLoop.objects.filter(flow_definition_id__in=ids, deleted_at__isnull=True, is_gold=False)
         .values("flow_definition_id")
         .annotate(
             running=Count("pk", filter=Q(status=HumanLoopStatus.IN_PROGRESS)),
@@ -177,7 +177,8 @@ def usage_by_month(organization: Organization) -> list[MonthUsage]:
         Answer.objects.filter(loop__organization=organization)
         .annotate(month=TruncMonth("submission_time"))
         .values("month")
-        .annotate(loops=Count("loop_id", distinct=True), answers=Count("pk"))
+        # Objects reviewed are the customer's loops (not gold items); answers count all the work.
+        .annotate(loops=Count("loop_id", distinct=True, filter=Q(loop__is_gold=False)), answers=Count("pk"))
         .order_by("-month")
     )
     return [MonthUsage(month=r["month"], objects_reviewed=r["loops"], answers=r["answers"]) for r in rows]

@@ -18,6 +18,8 @@ from rest_framework.request import Request
 from workforce.models import Membership, Organization, Role
 
 ENGINEER_ROLES = (Role.ADMIN, Role.ENGINEER)
+#: Reads team leads share with engineers (worker quality).
+QUALITY_ROLES = (Role.ADMIN, Role.ENGINEER, Role.TEAM_LEAD)
 ORGANIZATION_HEADER = "Loupe-Organization"
 
 
@@ -29,12 +31,16 @@ def _key_organization(user: Any) -> Organization | None:
     return None
 
 
-def _member_organization(request: Request) -> Organization:
+def _member_organization(request: Request, roles: tuple[str, ...] = ENGINEER_ROLES) -> Organization:
     user = request.user
     memberships = list(
-        Membership.objects.select_related("organization").filter(user_id=int(user.pk or 0), role__in=ENGINEER_ROLES)
+        Membership.objects.select_related("organization").filter(user_id=int(user.pk or 0), role__in=roles)
     )
     if not memberships:
+        if Role.TEAM_LEAD in roles:
+            raise PermissionDenied(
+                "This API is for an organization's engineers, admins and team leads (or its API keys)."
+            )
         raise PermissionDenied("This API is for an organization's engineers and admins (or its API keys).")
     wanted = request.headers.get(ORGANIZATION_HEADER)
     if wanted:
@@ -54,8 +60,9 @@ def _member_organization(request: Request) -> Organization:
     return memberships[0].organization
 
 
-def caller_organization(request: Request) -> Organization:
-    """The organization a request acts for (cached on the request). Raises PermissionDenied."""
+def caller_organization(request: Request, roles: tuple[str, ...] = ENGINEER_ROLES) -> Organization:
+    """The organization a request acts for (cached on the request), for an API key or a member
+    holding one of ``roles``. Raises PermissionDenied."""
     cached = getattr(request, "_loupe_organization", None)
     if cached is not None:
         return cached
@@ -63,7 +70,7 @@ def caller_organization(request: Request) -> Organization:
     if org is None:
         if not getattr(request.user, "is_authenticated", False) or request.user.pk is None:
             raise NotAuthenticated("Send an organization's API key, or sign in as one of its engineers or admins.")
-        org = _member_organization(request)
+        org = _member_organization(request, roles)
     request._loupe_organization = org  # type: ignore[attr-defined]
     return org
 
@@ -75,4 +82,14 @@ class IsOrganizationEngineer(BasePermission):
 
     def has_permission(self, request: Request, view: Any) -> bool:
         caller_organization(request)
+        return True
+
+
+class IsOrganizationEngineerOrTeamLead(BasePermission):
+    """An API key, or an admin, engineer or team lead member (reads of worker quality)."""
+
+    message = "This API is for an organization's engineers, admins and team leads (or its API keys)."
+
+    def has_permission(self, request: Request, view: Any) -> bool:
+        caller_organization(request, QUALITY_ROLES)
         return True

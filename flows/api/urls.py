@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.urls import URLPattern, URLResolver, include, path, re_path
 
 from audit.api import AuditLogApi
-from flows.api import exports, flow_definitions, human_loops, outputs, routing, task_uis, webhooks, workteams
+from flows.api import exports, flow_definitions, gold, human_loops, outputs, routing, task_uis, webhooks, workteams
 from flows.api.errors import api_not_found
 from reviews import api as reviews_api
 
@@ -21,6 +21,17 @@ urlpatterns: list[URLPattern | URLResolver] = [
         "flow-definitions/<str:name>/calibration",
         routing.FlowCalibrationApi.as_view(),
         name="flow-definition-calibration",
+    ),
+    path("flow-definitions/<str:name>/gold-items", gold.GoldItemsApi.as_view(), name="flow-definition-gold-items"),
+    path(
+        "flow-definitions/<str:name>/gold-items/<str:item_id>",
+        gold.GoldItemDetailApi.as_view(),
+        name="flow-definition-gold-item",
+    ),
+    path(
+        "flow-definitions/<str:name>/worker-quality",
+        gold.WorkerQualityApi.as_view(),
+        name="flow-definition-worker-quality",
     ),
     path("human-loops", human_loops.HumanLoopsApi.as_view(), name="human-loops"),
     path("human-loops/batch", human_loops.HumanLoopBatchRouteApi.as_view(), name="human-loops-batch"),

@@ -32,6 +32,7 @@ from flows.api.common import ProblemSerializer
 from flows.errors import NotFound
 from flows.models import Task
 from flows.services import work
+from flows.services.gold import worker_visible_status
 from flows.throttle import WorkerTokenRateThrottle
 from workforce.authentication import ApiKeyAuthentication, WorkerTokenAuthentication
 from workforce.models import User
@@ -92,7 +93,7 @@ def task_body(task: Task) -> dict[str, Any]:
     """The claim's response body for a leased task (its loop and flow loaded)."""
     return {
         "task_id": task.pk,
-        "human_loop_name": task.loop.name,
+        "human_loop_name": task.loop.worker_name,
         "flow_definition_arn": task.flow_definition.arn,
         "input_content": json.loads(task.loop.input_content),
         "lease_expires_at": task.lease_expires_at,
@@ -272,8 +273,8 @@ class SubmitApi(WorkerApi):
         )
         body: dict[str, Any] = {
             "task_id": task_id,
-            "human_loop_name": result.loop.name,
-            "human_loop_status": result.loop.status,
+            "human_loop_name": result.loop.worker_name,
+            "human_loop_status": worker_visible_status(result.loop),
             "submission_time": result.answer.submission_time,
             "time_spent_seconds": result.answer.time_spent_seconds,
         }

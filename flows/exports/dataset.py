@@ -49,7 +49,7 @@ class LoopRecord:
 
 def _loops(flow: FlowDefinition) -> Any:
     return HumanLoop.objects.filter(
-        flow_definition=flow, status=HumanLoopStatus.COMPLETED, deleted_at__isnull=True
+        flow_definition=flow, status=HumanLoopStatus.COMPLETED, deleted_at__isnull=True, is_gold=False
     ).order_by("pk")
 
 
@@ -57,7 +57,12 @@ def export_after_id(*, flow: FlowDefinition, after: str | None) -> int:
     """The loop id to resume after, from the name of the last loop a client received."""
     if not after:
         return 0
-    pk = HumanLoop.objects.filter(flow_definition=flow, name=after).order_by("-pk").values_list("pk", flat=True).first()
+    pk = (
+        HumanLoop.objects.filter(flow_definition=flow, name=after, is_gold=False)
+        .order_by("-pk")
+        .values_list("pk", flat=True)
+        .first()
+    )
     if pk is None:
         raise NotFound(f"The flow has no human loop named {after} to resume after.", field="after")
     return int(pk)
@@ -85,7 +90,7 @@ def export_records(*, flow: FlowDefinition, after_id: int = 0, batch: int = BATC
     )
     batch_sql = (
         f"SELECT * FROM {loops} WHERE flow_definition_id = %s AND status = %s "  # noqa: S608
-        "AND deleted_at IS NULL AND id > %s ORDER BY id LIMIT %s"
+        "AND deleted_at IS NULL AND NOT is_gold AND id > %s ORDER BY id LIMIT %s"
     )
     order = f"LEFT JOIN {users} u ON u.id = a.worker_id ORDER BY l.id, a.submission_time, a.id"
     if pg:

@@ -62,7 +62,7 @@ def loop_query(
     qs = (
         HumanLoop.objects.select_related("organization", "flow_definition")
         .defer("input_content", "activation_results", "consolidated_answer")
-        .filter(organization=organization, deleted_at__isnull=True)
+        .filter(organization=organization, deleted_at__isnull=True, is_gold=False)
     )
     if status:
         qs = qs.filter(status=status)

@@ -13,7 +13,7 @@ from workforce.models import Organization
 def loop_get(*, organization: Organization, name: str) -> HumanLoop:
     loop = (
         HumanLoop.objects.select_related("flow_definition")
-        .filter(organization=organization, name=name, deleted_at__isnull=True)
+        .filter(organization=organization, name=name, deleted_at__isnull=True, is_gold=False)
         .first()
     )
     if loop is None:
@@ -33,7 +33,7 @@ def loop_list(
     token: str | None = None,
 ) -> Page[HumanLoop]:
     """Loops of one flow by creation time (After inclusive, Before exclusive, as SageMaker)."""
-    qs = HumanLoop.objects.filter(flow_definition=flow, deleted_at__isnull=True)
+    qs = HumanLoop.objects.filter(flow_definition=flow, deleted_at__isnull=True, is_gold=False)
     if created_after is not None:
         qs = qs.filter(created_at__gte=created_after)
     if created_before is not None:

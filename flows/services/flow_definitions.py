@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.db import IntegrityError, transaction
-from django.db.models import Exists, OuterRef
+from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 
 from audit.services import audit_record
@@ -284,7 +284,8 @@ def flow_definition_delete(*, organization: Organization, name: Any) -> FlowDefi
         untouched = list(
             _live_loops(flow)
             .filter(status__in=[HumanLoopStatus.IN_PROGRESS, HumanLoopStatus.STOPPING])
-            .exclude(Exists(started))
+            # Gold items (flows.services.gold) are withdrawn with the flow, started or not.
+            .filter(Q(is_gold=True) | ~Exists(started))
             .only("pk", "name", "organization_id", "flow_definition_id", "failure_code", "failure_reason")
         )
         if untouched:

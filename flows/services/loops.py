@@ -178,7 +178,9 @@ def _check_flow(
 
 
 def _existing(organization: Organization, name: str) -> HumanLoop | None:
-    loop = HumanLoop.objects.filter(organization=organization, name=name, deleted_at__isnull=True).first()
+    loop = HumanLoop.objects.filter(
+        organization=organization, name=name, deleted_at__isnull=True, is_gold=False
+    ).first()
     if loop is not None:
         loop.organization = organization
     return loop

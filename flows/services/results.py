@@ -208,7 +208,7 @@ def loop_output_write(*, loop_id: int) -> str:
     the flag was missing), ``already`` (flag set), ``skipped`` (no such Completed loop) or
     ``retry`` (it failed; another attempt is enqueued with back-off)."""
     loop = _load(loop_id)
-    if loop is None or loop.status != HumanLoopStatus.COMPLETED or not loop.output_uri:
+    if loop is None or loop.status != HumanLoopStatus.COMPLETED or not loop.output_uri or loop.is_gold:
         return "skipped"
     if loop.output_written:
         return "already"
@@ -251,6 +251,9 @@ def _after_output(loop: HumanLoop) -> None:
         # The deliveries are created idempotently; the next recovery pass can fan out again.
         logger.exception("Could not fan out the Completed event of loop %s", loop.pk)
     reliability_maybe_schedule(flow=loop.flow_definition)
+    from flows.services.gold import quality_maybe_schedule
+
+    quality_maybe_schedule(flow=loop.flow_definition)
 
 
 def outputs_recover(*, now: datetime | None = None, limit: int = 200) -> int:
@@ -263,7 +266,9 @@ def outputs_recover(*, now: datetime | None = None, limit: int = 200) -> int:
     now = now or timezone.now()
     grace = recovery_grace()
     pending = list(
-        HumanLoop.objects.filter(status=HumanLoopStatus.COMPLETED, output_written=False, completed_at__lte=now - grace)
+        HumanLoop.objects.filter(
+            status=HumanLoopStatus.COMPLETED, output_written=False, is_gold=False, completed_at__lte=now - grace
+        )
         .order_by("completed_at")
         .values_list("pk", flat=True)[:limit]
     )

@@ -337,9 +337,14 @@ def task_submit(
         submitted = sum(1 for t in replicas if t.status == TaskStatus.SUBMITTED)
         leased = sum(1 for t in replicas if t.status == TaskStatus.LEASED)
         completed = False
+        if loop.is_gold:
+            # Gold item (flows.services.gold): completes without output.json or A2I event; scores it.
+            from flows.services.gold import gold_answer_recorded
+
+            completed = gold_answer_recorded(loop, now=now, submitted=submitted, leased_left=leased)
         # Review hook (reviews.services.review_hold): with the flow's review stage on, the loop is
         # consolidated and stays InProgress with a pending review instead of completing here.
-        if (
+        elif (
             loop.status == HumanLoopStatus.IN_PROGRESS
             and submitted >= loop.task_count
             and not review_hold(loop=loop, now=now)
@@ -453,7 +458,7 @@ def leases_expire(*, now: datetime | None = None, limit: int = HOUSEKEEPING_BATC
                     events.worker_group(task.worker_id),
                     events.event_message(
                         "lease.withdrawn",
-                        {"task_id": task.pk, "loop": loop.name, "loop_id": loop.pk, "reason": "lease_expired"},
+                        {"task_id": task.pk, "loop": loop.worker_name, "loop_id": loop.pk, "reason": "lease_expired"},
                     ),
                 )
         _reopen(reopen_ids)
@@ -531,7 +536,7 @@ def loops_expire(*, now: datetime | None = None, limit: int = HOUSEKEEPING_BATCH
                 events.worker_group(task.worker_id),
                 events.event_message(
                     "lease.withdrawn",
-                    {"task_id": task.pk, "loop": loop.name, "loop_id": loop.pk, "reason": "loop_expired"},
+                    {"task_id": task.pk, "loop": loop.worker_name, "loop_id": loop.pk, "reason": "loop_expired"},
                 ),
             )
         for loop in loops:
