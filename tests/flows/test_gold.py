@@ -146,7 +146,8 @@ def test_too_big_input_and_too_many_items_are_refused(org: Org) -> None:
     resp = key_client(org).post(_url(flow.name), many, format="json")
     assert resp.status_code == 400
     problem_of(resp)
-    for body in ([{"input_content": {"x": 1}, "answer": CAT}], {"items": []}):
+    bodies: list[Any] = [[{"input_content": {"x": 1}, "answer": CAT}], {"items": []}]
+    for body in bodies:
         resp = key_client(org).post(_url(flow.name), body, format="json")
         assert resp.status_code == 400, body
         problem_of(resp)
@@ -390,7 +391,7 @@ def test_gold_loops_are_not_the_customers_loops(org: Org) -> None:
     assert listed == [customer.name]
     assert client.get(f"/api/v1/human-loops/{gold.name}").status_code == 404
     exported = client.get(f"/api/v1/flow-definitions/{flow.name}/export", {"format": "jsonl"})
-    lines = b"".join(exported.streaming_content).decode().splitlines()
+    lines = b"".join(exported.streaming_content).decode().splitlines()  # type: ignore[attr-defined]
     assert [json.loads(line)["humanLoopName"] for line in lines] == [customer.name]
     assert exported["Loupe-Export-Total"] == "1"
     (month,) = usage_by_month(org.organization)
