@@ -252,11 +252,14 @@ class ReviewAcceptApi(ReviewApi):
 
 
 class ReviewCorrectApi(ReviewApi):
-    """POST /reviews/{id}/correct: the loop completes with ``answer`` as its consolidated answer."""
+    """POST /reviews/{id}/correct: the loop completes with ``answer`` as its consolidated answerContent."""
 
     @extend_schema_serializer(component_name="ReviewCorrectInput")
     class InputSerializer(StrictInputSerializer):
-        answer = serializers.JSONField(help_text="The corrected consolidated answer: a JSON object (at most 3 MiB).")
+        answer = serializers.JSONField(
+            help_text="The corrected answerContent: a JSON object in the shape a worker's answer has (at most 3 MiB). "
+            'The loop\'s consolidated answer becomes {"answerContent": answer, "confidence": 1.0, "method": "review"}.'
+        )
         note = serializers.CharField(required=False, allow_blank=True, max_length=2000)
 
     @extend_schema(

@@ -293,9 +293,10 @@ def review_accept(*, organization: Organization, reviewer: Reviewer, review_id: 
 def review_correct(
     *, organization: Organization, reviewer: Reviewer, review_id: int, answer: Any, note: Any = None
 ) -> LoopReview:
-    """Replace the proposed consolidated answer by ``answer`` (a JSON object of at most 3 MiB as
-    JSON text): the loop is Completed with it; output.json keeps the proposal in
-    ``loupeReview.originalConsolidatedAnswer``."""
+    """Correct the answer: ``answer`` is the corrected answerContent (a JSON object in the shape a
+    worker's answer has, at most 3 MiB as JSON text). The loop is Completed with the consolidated
+    answer ``{"answerContent": answer, "confidence": 1.0, "method": "review"}``; output.json keeps
+    the proposal in ``loupeReview.originalConsolidatedAnswer``."""
     return _decide(
         organization=organization, reviewer=reviewer, review_id=review_id, answer=_check_correction(answer), note=note
     )
@@ -324,7 +325,7 @@ def _decide(
             )
         now = timezone.now()
         review.status = ReviewStatus.ACCEPTED if answer is None else ReviewStatus.CORRECTED
-        review.final_answer = review.proposed_answer if answer is None else answer
+        review.final_answer = review.proposed_answer if answer is None else corrected_consolidation(answer)
         review.reviewer = reviewer.user
         review.reviewer_worker_id = reviewer.user.worker_id if reviewer.user is not None else ""
         review.reviewer_access_key_id = reviewer.api_key.access_key_id if reviewer.api_key is not None else ""
@@ -360,6 +361,19 @@ def _decide(
         _announce(review, loop, "review.decided")
     review.loop = loop
     return review
+
+
+def corrected_consolidation(answer: dict[str, Any]) -> dict[str, Any]:
+    """The consolidated answer a correction stores: the reviewer's answerContent in the shape a
+    consolidation has (what exports and calibration read), certain, and marked as a review's."""
+    return {"answerContent": answer, "confidence": 1.0, "method": "review"}
+
+
+def proposed_answer_content(review: LoopReview) -> dict[str, Any]:
+    """The answerContent of the proposal (what a correction starts from); {} when consolidation
+    failed on the answers."""
+    content = review.proposed_answer.get("answerContent") if isinstance(review.proposed_answer, dict) else None
+    return content if isinstance(content, dict) else {}
 
 
 def _decided_message(review: LoopReview) -> str:

@@ -25,6 +25,7 @@ from reviews.models import LoopReview, ReviewStatus
 from reviews.services import (
     Reviewer,
     flow_review_set,
+    proposed_answer_content,
     review_accept,
     review_answers,
     review_correct,
@@ -145,7 +146,8 @@ def review_detail(request: HttpRequest, review_id: int) -> HttpResponse:
             "show_email": role_sees_email,
             "proposed": _pretty(review.proposed_answer),
             "final": _pretty(review.final_answer) if review.final_answer is not None else "",
-            "draft": draft if draft is not None else _pretty(review.proposed_answer),
+            "draft": draft if draft is not None else _pretty(proposed_answer_content(review)),
+            "proposed_content": _pretty(proposed_answer_content(review)),
             "pending": review.status == ReviewStatus.PENDING and review.loop.status == "InProgress",
             "answered_self": answered_self,
         },

@@ -95,10 +95,10 @@ def test_reviewer_team_member_with_a_worker_token(org: Org) -> None:
     assert corrected.status_code == 200, corrected.content
     body = corrected.json()
     assert body["status"] == "corrected"
-    assert body["final_answer"] == {"label": "dog"}
+    assert body["final_answer"] == {"answerContent": {"label": "dog"}, "confidence": 1.0, "method": "review"}
     assert body["reviewer"] == {"worker_id": reviewer.worker_id, "email": reviewer.email}
     assert body["note"] == "it is a dog"
-    assert HumanLoop.objects.get(pk=review.loop_id).consolidated_answer == {"label": "dog"}
+    assert HumanLoop.objects.get(pk=review.loop_id).consolidated_answer == body["final_answer"]
 
 
 def test_another_organizations_reviews_are_404_and_unchanged(org: Org, other_org: Org) -> None:

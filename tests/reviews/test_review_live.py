@@ -135,7 +135,11 @@ def test_a_reviewed_loop_completes_only_after_the_correction_and_its_output_carr
         assert doc["flowDefinitionArn"] == flow["FlowDefinitionArn"]
         assert sorted(a["answerContent"]["label"] for a in doc["humanAnswers"]) == ["cat", "dog"]
         assert doc["inputContent"] == {"text": "a small red fox"}
-        assert doc["loupeConsolidatedAnswer"] == {"label": "fox"}
+        assert doc["loupeConsolidatedAnswer"] == {
+            "answerContent": {"label": "fox"},
+            "confidence": 1.0,
+            "method": "review",
+        }
         review = doc["loupeReview"]
         assert review["status"] == "corrected"
         assert review["reviewer"] == {"workerId": lead.worker_id}

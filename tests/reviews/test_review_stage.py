@@ -140,9 +140,9 @@ def test_correct_replaces_the_consolidated_answer_and_keeps_the_original(org: Or
     # then
     loop.refresh_from_db()
     assert loop.status == HumanLoopStatus.COMPLETED
-    assert loop.consolidated_answer == corrected
+    assert loop.consolidated_answer == {"answerContent": corrected, "confidence": 1.0, "method": "review"}
     doc = output_doc(loop, tmp_path)
-    assert doc["loupeConsolidatedAnswer"] == corrected
+    assert doc["loupeConsolidatedAnswer"] == loop.consolidated_answer
     assert doc["loupeReview"]["status"] == "corrected"
     assert doc["loupeReview"]["reviewer"] == {"apiKeyId": org.api_key.access_key_id}
     assert doc["loupeReview"]["originalConsolidatedAnswer"] == review.proposed_answer
