@@ -87,7 +87,11 @@ def test_two_reviewers_deciding_at_once_exactly_one_wins() -> None:
         else:
             assert stored.status == ReviewStatus.CORRECTED
             assert stored.reviewer_id == bob.pk
-            assert loop.consolidated_answer["answerContent"] == {"label": "dog"}
+            assert loop.consolidated_answer == {
+                "answerContent": {"label": "dog"},
+                "confidence": 1.0,
+                "method": "review",
+            }
         assert stored.final_answer == loop.consolidated_answer
         assert AuditEntry.objects.filter(resource=loop.arn, action__in=["AcceptReview", "CorrectReview"]).count() == 1
 

@@ -153,7 +153,7 @@ def test_list_filters_and_cursor_pagination(org: Org) -> None:
     b = pending_review(org, flow=flow_b)
     client = Client(HTTP_AUTHORIZATION=org.api_key_header)
     client.post(f"/api/v1/reviews/{a[0].pk}/accept", {}, content_type="application/json")
-    page = client.get("/api/v1/reviews", {"status": "pending", "flow_definition_name": "flow-a", "page_size": 1})
+    page = client.get("/api/v1/reviews", {"status": "pending", "flow_definition_name": "flow-a", "page_size": "1"})
     assert page.status_code == 200
     seen = [r["id"] for r in page.json()["results"]]
     nxt = page.json()["next"]

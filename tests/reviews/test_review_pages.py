@@ -83,7 +83,9 @@ def test_review_page_correct_and_bad_json(org: Org) -> None:
         f"/reviews/{review.pk}/", {"action": "correct", "answer": '{"label": "fox"}', "note": "fox"}, follow=True
     )
     assert any("Corrected" in m for m in messages_of(good))
-    assert HumanLoop.objects.get(pk=review.loop_id).consolidated_answer["answerContent"] == {"label": "fox"}
+    stored = HumanLoop.objects.get(pk=review.loop_id).consolidated_answer
+    assert stored is not None
+    assert stored["answerContent"] == {"label": "fox"}
 
 
 def test_a_review_decided_meanwhile_gets_a_clear_message(org: Org) -> None:
