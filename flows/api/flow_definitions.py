@@ -15,7 +15,7 @@ from rest_framework import serializers, status
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from flows import arns, validation
+from flows import arns, locks, validation
 from flows.api.common import (
     ORGANIZATION_PARAMETER,
     EngineerApi,
@@ -32,6 +32,7 @@ from flows.models import FlowDefinition, FlowDefinitionStatus
 from flows.selectors.definitions import flow_get
 from flows.selectors.listings import flow_query
 from flows.services.flow_definitions import HumanLoopConfig, flow_definition_create, flow_definition_delete
+from reviews.services import flow_review_describe, flow_review_of, flow_review_set, reviewer_team_for
 from workforce.models import Organization
 
 _ACTIVATION = "humanLoopActivationConfig.humanLoopActivationConditionsConfig.humanLoopActivationConditions"
@@ -52,6 +53,7 @@ FLOW_FIELDS = {
     "humanLoopConfig.publicWorkforceTaskPrice.amountInUsd": "public_price",
     "maxConcurrentTaskCount": "max_concurrent_task_count",
     _ACTIVATION: "activation_conditions",
+    "reviewerWorkteam": "review.reviewer_workteam",
 }
 
 
@@ -71,6 +73,19 @@ class PriceField(serializers.Field):
             "cents": value.get("Cents", 0),
             "tenth_fractions_of_a_cent": value.get("TenthFractionsOfACent", 0),
         }
+
+
+class FlowReviewSerializer(serializers.Serializer):
+    """Loupe extension: the flow's review stage (reviews/services.py)."""
+
+    enabled = serializers.BooleanField(help_text="Hold completed loops until a reviewer accepts or corrects them.")
+    reviewer_workteam = serializers.CharField(
+        required=False,
+        allow_null=True,
+        allow_blank=True,
+        max_length=63,
+        help_text="A private team whose members review too (besides admins, engineers and team leads).",
+    )
 
 
 class FlowDefinitionSummarySerializer(serializers.Serializer):
@@ -100,6 +115,11 @@ class FlowDefinitionSerializer(FlowDefinitionSummarySerializer):
     request_source = serializers.CharField()
     activation_conditions = JsonTextField(allow_null=True)
     consolidation = serializers.JSONField()
+    review = serializers.SerializerMethodField()
+
+    @extend_schema_field(FlowReviewSerializer)
+    def get_review(self, flow: FlowDefinition) -> dict[str, Any]:
+        return flow_review_describe(flow_review_of(flow))
 
     def get_human_task_ui_arn(self, flow: FlowDefinition) -> str:
         org = flow.organization
@@ -156,6 +176,7 @@ class FlowDefinitionsApi(EngineerApi):
         max_concurrent_task_count = serializers.IntegerField(required=False, allow_null=True)
         consolidation = serializers.DictField(required=False, help_text='How answers are consolidated ({"method"}).')
         tags = TagSerializer(many=True, required=False)
+        review = FlowReviewSerializer(required=False, help_text="Loupe extension: the review stage.")
 
     @extend_schema(
         operation_id="flow_definitions_list",
@@ -189,7 +210,25 @@ class FlowDefinitionsApi(EngineerApi):
         serializer.is_valid(raise_exception=True)
         d = serializer.validated_data
         org = self.organization
-        flow = flow_definition_create(
+        review = d.get("review")
+        if review is not None and review.get("reviewer_workteam"):
+            # Refused before anything is written.
+            reviewer_team_for(organization=org, name=review["reviewer_workteam"])
+        with locks.write_transaction():
+            flow = self._create(org, d)
+            if review is not None:
+                flow_review_set(
+                    organization=org,
+                    flow=flow,
+                    enabled=review["enabled"],
+                    reviewer_workteam=review.get("reviewer_workteam") or None,
+                )
+        return Response(
+            FlowDefinitionSerializer(flow_get(organization=org, name=flow.name)).data, status=status.HTTP_201_CREATED
+        )
+
+    def _create(self, org: Organization, d: dict[str, Any]) -> FlowDefinition:
+        return flow_definition_create(
             organization=org,
             name=d["name"],
             role_arn=d.get("role_arn") or f"arn:aws:iam::{org.account_id}:role/loupe",
@@ -211,9 +250,6 @@ class FlowDefinitionsApi(EngineerApi):
             max_concurrent_task_count=d.get("max_concurrent_task_count"),
             consolidation=d.get("consolidation"),
             tags=validation.tags(tags_input(d.get("tags"))),
-        )
-        return Response(
-            FlowDefinitionSerializer(flow_get(organization=org, name=flow.name)).data, status=status.HTTP_201_CREATED
         )
 
 

@@ -223,3 +223,54 @@ def test_session_posts_need_csrf(org: Org) -> None:
     response = client.post(f"/api/v1/reviews/{review.pk}/accept", {}, content_type="application/json")
     assert response.status_code == 403
     assert LoopReview.objects.get(pk=review.pk).status == ReviewStatus.PENDING
+
+
+def _flow_body(name: str, **extra: Any) -> dict[str, Any]:
+    return {
+        "name": name,
+        "human_task_ui": "ui-r",
+        "workteam": "default",
+        "task_title": "Label",
+        "task_description": "Label it",
+        "task_count": 1,
+        "output_s3_path": "s3://bucket/out",
+        **extra,
+    }
+
+
+def test_review_set_at_creation_through_rest_and_shown_by_describe(org: Org) -> None:
+    from flows.models import FlowDefinition
+    from tests.flows.work.factories import TEMPLATE
+
+    team_factory(org.organization, name="qa")
+    client = Client(HTTP_AUTHORIZATION=org.api_key_header)
+    assert client.post(
+        "/api/v1/task-uis", {"name": "ui-r", "template": TEMPLATE}, content_type="application/json"
+    ).status_code in (200, 201)
+    created = client.post(
+        "/api/v1/flow-definitions",
+        _flow_body("with-review", review={"enabled": True, "reviewer_workteam": "qa"}),
+        content_type="application/json",
+    )
+    assert created.status_code == 201, created.content
+    assert created.json()["review"] == {"enabled": True, "reviewer_workteam": "qa"}
+    assert client.get("/api/v1/flow-definitions/with-review").json()["review"] == {
+        "enabled": True,
+        "reviewer_workteam": "qa",
+    }
+    plain = client.post("/api/v1/flow-definitions", _flow_body("plain"), content_type="application/json")
+    assert plain.json()["review"] == {"enabled": False, "reviewer_workteam": None}
+    # a reviewer team that is not the organization's: refused, and no flow is created
+    refused = client.post(
+        "/api/v1/flow-definitions",
+        _flow_body("refused", review={"enabled": True, "reviewer_workteam": "nope"}),
+        content_type="application/json",
+    )
+    assert refused.status_code == 400
+    assert refused["Content-Type"] == PROBLEM
+    assert "review.reviewer_workteam" in refused.json()["errors"], refused.json()
+    missing_enabled = client.post(
+        "/api/v1/flow-definitions", _flow_body("refused", review={}), content_type="application/json"
+    )
+    assert missing_enabled.status_code == 400
+    assert not FlowDefinition.objects.filter(organization=org.organization, name="refused").exists()
