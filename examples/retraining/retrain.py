@@ -328,9 +328,12 @@ def add_workers(target: Target, count: int, run_id: str) -> list[tuple[str, str]
     def add(account: tuple[str, str]) -> None:
         email, password = account
         try:
-            _manage(target.env, "addworker", "--org", target.organization, "--email", email, "--password", password)
+            # --name=value: a generated password may begin with "-".
+            _manage(
+                target.env, "addworker", f"--org={target.organization}", f"--email={email}", f"--password={password}"
+            )
         except SystemExit as exc:  # the harness reports a failed command this way
-            raise ChainError(str(exc)) from exc
+            raise ChainError(str(exc).replace(password, "***")) from exc
 
     with ThreadPoolExecutor(max_workers=min(count, 4)) as pool:
         list(pool.map(add, accounts))
@@ -452,6 +455,8 @@ def run(target: Target, opts: argparse.Namespace) -> dict[str, Any]:
     a2i = session.client("sagemaker-a2i-runtime", endpoint_url=target.url, config=config)
     api = Http(target.url, f"Api-Key {target.access_key_id}:{target.secret_access_key}")
     try:
+        # The keys work (before anything is created).
+        sm.list_flow_definitions(MaxResults=1)
         # Where output.json lands: a local folder the organization maps the bucket to, when given.
         if target.output_dir is not None:
             target.output_dir.mkdir(parents=True, exist_ok=True)
@@ -460,6 +465,15 @@ def run(target: Target, opts: argparse.Namespace) -> dict[str, Any]:
             )
             if status not in (201, 409):
                 raise ChainError(f"mapping bucket {opts.bucket} answered {status}: {payload[:300]!r}")
+        # The scripted workers, signed in, before any loop starts.
+        accounts = add_workers(target, opts.workers, run_id)
+        truth = {name: int(data.y_pool[position]) for name, position in loop_names.items()}
+        workers = [
+            ScriptedWorker(
+                i, email, worker_token(target.url, email, password), opts.worker_accuracy, truth, opts.random_state
+            )
+            for i, (email, password) in enumerate(accounts)
+        ]
         ui = sm.create_human_task_ui(HumanTaskUiName=f"digits-ui-{run_id}", UiTemplate={"Content": TEMPLATE})
         flow = sm.create_flow_definition(
             FlowDefinitionName=flow_name,
@@ -494,14 +508,6 @@ def run(target: Target, opts: argparse.Namespace) -> dict[str, Any]:
         with ThreadPoolExecutor(max_workers=4) as pool:
             list(pool.map(start, loop_names.items()))
 
-        accounts = add_workers(target, opts.workers, run_id)
-        truth = {name: int(data.y_pool[position]) for name, position in loop_names.items()}
-        workers = [
-            ScriptedWorker(
-                i, email, worker_token(target.url, email, password), opts.worker_accuracy, truth, opts.random_state
-            )
-            for i, (email, password) in enumerate(accounts)
-        ]
         started = time.monotonic()
         threads = [threading.Thread(target=w.run, args=(target.url, flow_name), daemon=True) for w in workers]
         for thread in threads:
