@@ -6,7 +6,7 @@ from typing import Any
 
 from django import template
 
-from flows.models import FlowDefinition
+from flows.models import FlowDefinition, HumanLoop
 from reviews.models import LoopReview, ReviewStatus
 from reviews.services import flow_review_of
 from workforce.models import Crowd, Workteam
@@ -28,3 +28,9 @@ def flow_review_panel(context: dict[str, Any], flow: FlowDefinition) -> dict[str
         ),
         "pending": LoopReview.objects.filter(flow_definition=flow, status=ReviewStatus.PENDING).count(),
     }
+
+
+@register.inclusion_tag("reviews/review/_loop_review.html")
+def loop_review_panel(loop: HumanLoop) -> dict[str, Any]:
+    """The engineer console's loop page: the loop's review, when its flow has a review stage."""
+    return {"review": LoopReview.objects.filter(loop=loop).select_related("reviewer").first()}

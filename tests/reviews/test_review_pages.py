@@ -153,3 +153,16 @@ def test_console_flow_page_turns_review_on_for_engineers_only(org: Org, other_or
     for user in (member(org, Role.TEAM_LEAD), worker_factory(org), other_org.admin):
         assert logged_in(user).post(url, {"enabled": ""}).status_code == 404
     assert FlowReview.objects.get(flow_definition=flow).enabled
+
+
+def test_console_loop_page_links_to_its_review(org: Org) -> None:
+    review = pending_review(org)
+    loop = review.loop
+    engineer = logged_in(member(org, Role.ENGINEER))
+    url = f"/org/{org.account_id}/console/flows/{loop.flow_definition.name}/loops/{loop.name}/"
+    page = engineer.get(url).content.decode()
+    assert 'id="loop-review"' in page
+    assert f'href="/reviews/{review.pk}/"' in page
+    assert "waits for a reviewer" in page
+    review_accept(organization=org.organization, reviewer=Reviewer(user=org.admin), review_id=review.pk)
+    assert "Review accepted" in engineer.get(url).content.decode()
