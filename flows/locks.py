@@ -29,6 +29,7 @@ from datetime import datetime
 from django.db import connection, transaction
 from django.db.models import Exists, OuterRef, Q, QuerySet
 
+from flows import rawsql
 from flows.models import (
     Assignment,
     FlowDefinition,
@@ -37,7 +38,7 @@ from flows.models import (
     Task,
     TaskStatus,
 )
-from workforce.models import User
+from workforce.models import Organization, User
 
 _sqlite_writer = threading.Lock()
 
@@ -99,13 +100,28 @@ def lock_flows(flow_ids: Iterable[int]) -> list[FlowDefinition]:
 
 def lock_loop_of_task(task_id: int) -> HumanLoop | None:
     """Lock the loop a task belongs to (before the task itself: loops come first), with its flow
-    and organization read alongside (not locked)."""
-    qs = (
-        HumanLoop.objects.select_related("flow_definition", "organization")
-        .filter(pk__in=Task.objects.filter(pk=task_id).values("loop_id"))
-        .order_by("pk")
+    and the flow's organization read alongside (not locked). Hand-written SQL: the submit's hot
+    path (``flows.rawsql``)."""
+    sql = (
+        f"SELECT {rawsql.columns(HumanLoop, 'l')}, {rawsql.columns(FlowDefinition, 'f')}, "
+        f"{rawsql.columns(Organization, 'o')} "
+        f"FROM {rawsql.table(HumanLoop)} l "
+        f"INNER JOIN {rawsql.table(FlowDefinition)} f ON f.id = l.flow_definition_id "
+        f"INNER JOIN {rawsql.table(Organization)} o ON o.id = f.organization_id "
+        f"WHERE l.id = (SELECT t.loop_id FROM {rawsql.table(Task)} t WHERE t.id = %s)"
+        f"{rawsql.lock_suffix('l')}"
     )
-    return _locked(qs).first()
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [task_id])
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    loop = rawsql.instance(HumanLoop, "l", row)
+    flow = rawsql.instance(FlowDefinition, "f", row, rawsql.width(HumanLoop))
+    flow.organization = rawsql.instance(Organization, "o", row, rawsql.width(HumanLoop) + rawsql.width(FlowDefinition))
+    loop.flow_definition = flow
+    loop.organization = flow.organization
+    return loop
 
 
 def lock_loops(loop_ids: Iterable[int]) -> list[HumanLoop]:
@@ -142,6 +158,18 @@ def lock_tasks_of_loops(loop_ids: Iterable[int], *, statuses: Iterable[str]) -> 
     return list(_locked(qs))
 
 
+def lock_tasks_of_loop(loop_id: int) -> list[Task]:
+    """Lock every task of one loop (TaskCount rows at most), in pk order. Hand-written SQL: the
+    submit's hot path."""
+    sql = (
+        f"SELECT {rawsql.columns(Task, 't')} FROM {rawsql.table(Task)} t WHERE t.loop_id = %s "
+        f"ORDER BY t.id{rawsql.lock_suffix('t')}"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [loop_id])
+        return [rawsql.instance(Task, "t", row) for row in cursor.fetchall()]
+
+
 def lock_next_open_task(*, worker: User, flow_ids: list[int], now: datetime) -> Task | None:
     """The claim: lock the oldest open task of ``flow_ids`` whose loop is InProgress and not past
     its availability lifetime, and that ``worker`` has never touched (no Assignment row for
@@ -150,10 +178,49 @@ def lock_next_open_task(*, worker: User, flow_ids: list[int], now: datetime) -> 
     Cost: the partial index ``task_open_by_flow`` (flow, id) WHERE status='open' yields open tasks
     in id order; each candidate costs one loop pk lookup and one probe of the unique
     (worker, loop) index of Assignment, whose leading column is the worker. Only the task row is
-    locked (``OF self``); the loop is read, not locked.
+    locked (``OF t``); the loop, flow and organization are read, not locked, and come back
+    attached to the task. Hand-written SQL (``flows.rawsql``); ``open_task_queryset`` is the same
+    query in the ORM, which the tests compare it with.
     """
+    if not flow_ids:
+        return None
+    marks = ", ".join(["%s"] * len(flow_ids))
+    sql = (
+        f"SELECT {rawsql.columns(Task, 't')}, {rawsql.columns(HumanLoop, 'l')}, "
+        f"{rawsql.columns(FlowDefinition, 'f')}, {rawsql.columns(Organization, 'o')} "
+        f"FROM {rawsql.table(Task)} t "
+        f"INNER JOIN {rawsql.table(HumanLoop)} l ON l.id = t.loop_id "
+        f"INNER JOIN {rawsql.table(FlowDefinition)} f ON f.id = t.flow_definition_id "
+        f"INNER JOIN {rawsql.table(Organization)} o ON o.id = f.organization_id "
+        f"WHERE t.status = %s AND t.flow_definition_id IN ({marks}) AND l.status = %s "
+        f"AND (l.expires_at IS NULL OR l.expires_at > %s) "
+        f"AND NOT EXISTS (SELECT 1 FROM {rawsql.table(Assignment)} a WHERE a.worker_id = %s AND a.loop_id = t.loop_id) "
+        f"ORDER BY t.id LIMIT 1{rawsql.lock_suffix('t', skip_locked=True)}"
+    )
+    params = [TaskStatus.OPEN.value, *flow_ids, HumanLoopStatus.IN_PROGRESS.value, rawsql.dt(now), worker.pk]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    at = rawsql.width(Task)
+    task = rawsql.instance(Task, "t", row)
+    loop = rawsql.instance(HumanLoop, "l", row, at)
+    at += rawsql.width(HumanLoop)
+    flow = rawsql.instance(FlowDefinition, "f", row, at)
+    flow.organization = rawsql.instance(Organization, "o", row, at + rawsql.width(FlowDefinition))
+    loop.flow_definition = flow
+    loop.organization = flow.organization
+    task.loop = loop
+    task.flow_definition = flow
+    return task
+
+
+def open_task_queryset(*, worker: User, flow_ids: list[int], now: datetime) -> QuerySet[Task]:
+    """``lock_next_open_task``'s candidates in the ORM (oldest first), unlocked: for tests and
+    for reading, not for claiming."""
     touched = Assignment.objects.filter(worker_id=worker.pk, loop_id=OuterRef("loop_id"))
-    qs = (
+    return (
         Task.objects.filter(
             status=TaskStatus.OPEN,
             flow_definition_id__in=flow_ids,
@@ -161,7 +228,5 @@ def lock_next_open_task(*, worker: User, flow_ids: list[int], now: datetime) -> 
         )
         .filter(Q(loop__expires_at__isnull=True) | Q(loop__expires_at__gt=now))
         .filter(~Exists(touched))
-        .select_related("loop", "flow_definition__organization")
         .order_by("id")
     )
-    return _locked(qs, skip_locked=True).first()

@@ -10,10 +10,13 @@ Who may work on a flow (its ``workteam``):
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
+from django.db import connection
 from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet
 from django.utils import timezone
 
+from flows import rawsql
 from flows.models import (
     Assignment,
     FlowDefinition,
@@ -22,7 +25,7 @@ from flows.models import (
     Task,
     TaskStatus,
 )
-from workforce.models import Crowd, TeamMembership, User, VendorSubscription
+from workforce.models import Crowd, TeamMembership, User, VendorSubscription, Workteam
 
 #: Flows whose open tasks may still be worked on (A2I: while a flow definition is being deleted,
 #: work already under way continues).
@@ -42,6 +45,52 @@ def flows_for_worker(worker: User) -> QuerySet[FlowDefinition]:
     if worker.public_pool_opt_in:
         eligible |= Q(workteam__crowd=Crowd.PUBLIC)
     return FlowDefinition.objects.filter(status__in=WORKABLE_FLOW_STATUSES).filter(eligible)
+
+
+def claim_candidates(
+    worker: User, *, flow_id: int | None = None, flow_name: str | None = None
+) -> list[tuple[int, int | None]]:
+    """(pk, MaxConcurrentTaskCount) of the flows ``worker`` may claim from: ``flows_for_worker``
+    in hand-written SQL (the claim's hot path, ``flows.rawsql``), narrowed to one flow by pk or
+    by name (a live flow definition of that name) when given. The tests compare the two."""
+    if not getattr(worker, "is_active", False) or not isinstance(worker, User):
+        return []
+    f, w = rawsql.table(FlowDefinition), rawsql.table(Workteam)
+    member = (
+        f"EXISTS (SELECT 1 FROM {rawsql.table(TeamMembership)} m "
+        "WHERE m.workteam_id = fd.workteam_id AND m.user_id = %s)"
+    )
+    subscribed = (
+        f"EXISTS (SELECT 1 FROM {rawsql.table(VendorSubscription)} s "
+        "WHERE s.workteam_id = fd.workteam_id AND s.organization_id = fd.organization_id)"
+    )
+    eligible = (
+        f"(wt.crowd = %s AND wt.organization_id = fd.organization_id AND {member}) "
+        f"OR (wt.crowd = %s AND {member} AND {subscribed})"
+    )
+    params: list[Any] = [
+        *(s.value for s in WORKABLE_FLOW_STATUSES),
+        Crowd.PRIVATE.value,
+        worker.pk,
+        Crowd.VENDOR.value,
+        worker.pk,
+    ]
+    if worker.public_pool_opt_in:
+        eligible += " OR wt.crowd = %s"
+        params.append(Crowd.PUBLIC.value)
+    sql = (
+        f"SELECT fd.id, fd.max_concurrent_task_count FROM {f} fd INNER JOIN {w} wt ON wt.id = fd.workteam_id "
+        f"WHERE fd.status IN (%s, %s) AND ({eligible})"
+    )
+    if flow_id is not None:
+        sql += " AND fd.id = %s"
+        params.append(flow_id)
+    if flow_name is not None:
+        sql += " AND fd.name = %s AND fd.deleted_at IS NULL"
+        params.append(flow_name)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return [(pk, limit) for pk, limit in cursor.fetchall()]
 
 
 def open_tasks_for_worker(worker: User, *, flow_ids: QuerySet | list[int]) -> QuerySet[Task]:

@@ -51,11 +51,11 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from django.db import IntegrityError
+from django.db import IntegrityError, connection
 from django.db.models import Count
 from django.utils import timezone
 
-from flows import events, locks
+from flows import events, locks, rawsql
 from flows.errors import Conflict, InvalidInput, NotFound, WrongState
 from flows.models import (
     Answer,
@@ -68,7 +68,7 @@ from flows.models import (
     TaskStatus,
 )
 from flows.outputs import output_uri_for
-from flows.selectors.work import flows_for_worker
+from flows.selectors.work import claim_candidates
 from reviews.services import review_hold  # the review stage's hook in task_submit
 from workforce.models import User
 
@@ -159,12 +159,11 @@ def task_claim(
     task carries its loop and its flow (with the organization) already loaded.
     """
     _require_worker(worker)
-    flows = flows_for_worker(worker)
-    if flow_definition is not None:
-        flows = flows.filter(pk=flow_definition.pk)
-    if flow_definition_name is not None:
-        flows = flows.filter(name=flow_definition_name, deleted_at__isnull=True)
-    candidates = list(flows.values_list("pk", "max_concurrent_task_count"))
+    candidates = claim_candidates(
+        worker,
+        flow_id=flow_definition.pk if flow_definition is not None else None,
+        flow_name=flow_definition_name,
+    )
     if not candidates:
         if flow_definition is not None or flow_definition_name is not None:
             name = flow_definition.name if flow_definition is not None else flow_definition_name
@@ -207,21 +206,32 @@ def _claim_once(*, worker: User, candidates: list[tuple[int, int | None]]) -> Ta
         task.worker = worker
         task.leased_at = now
         task.lease_expires_at = now + timedelta(seconds=flow.task_time_limit_seconds)
-        task.save(update_fields=["status", "worker", "leased_at", "lease_expires_at"])
-        Assignment.objects.create(
-            worker=worker,
-            loop_id=task.loop_id,
-            task=task,
-            status=AssignmentStatus.ACTIVE,
-            accepted_at=now,
-            lease_expires_at=task.lease_expires_at,
-        )
+        _lease(task=task, worker=worker, now=now)
         _publish(
             events.team_group(flow.workteam_id),
             events.event_message("work.taken", {**_flow_data(flow), "task_id": task.pk, "loop_id": task.loop_id}),
         )
         _task_status_event(task=task, loop=task.loop, status=TaskStatus.LEASED, worker=worker)
         return task
+
+
+def _lease(*, task: Task, worker: User, now: datetime) -> None:
+    """Write a claim: the task leased to ``worker`` and their Assignment (hand-written SQL, the
+    claim's hot path: ``flows.rawsql``). The (worker, loop) unique index refuses a second
+    Assignment with an IntegrityError, which ``task_claim`` retries."""
+    expires = rawsql.dt(task.lease_expires_at)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {rawsql.table(Task)} SET status = %s, worker_id = %s, leased_at = %s, lease_expires_at = %s "
+            "WHERE id = %s",
+            [TaskStatus.LEASED.value, worker.pk, rawsql.dt(now), expires, task.pk],
+        )
+        cursor.execute(
+            f"INSERT INTO {rawsql.table(Assignment)} "
+            "(worker_id, loop_id, task_id, status, accepted_at, lease_expires_at, ended_at) "
+            "VALUES (%s, %s, %s, %s, %s, %s, NULL)",
+            [worker.pk, task.loop_id, task.pk, AssignmentStatus.ACTIVE.value, rawsql.dt(now), expires],
+        )
 
 
 # --- Submit and release ------------------------------------------------------------------------
@@ -254,12 +264,42 @@ def _lock_loop_and_task(task_id: int) -> tuple[HumanLoop, Task, list[Task]]:
     """Lock the task's loop, then all of the loop's replicas (at most three rows, pk order): the
     siblings' statuses tell whether this answer completes the loop without another query."""
     loop = locks.lock_loop_of_task(task_id)
-    replicas = locks.lock_tasks_of_loops([loop.pk], statuses=TaskStatus.values) if loop is not None else []
+    replicas = locks.lock_tasks_of_loop(loop.pk) if loop is not None else []
     task = next((t for t in replicas if t.pk == task_id), None)
     if loop is None or task is None:
         raise NotFound(f"There is no task {task_id}.")
     task.loop = loop
     return loop, task, replicas
+
+
+def _record_answer(answer: Answer) -> None:
+    """Write a submit: the answer, its task submitted, the worker's Assignment submitted
+    (hand-written SQL, the submit's hot path: ``flows.rawsql``). Sets ``answer.pk``."""
+    now = rawsql.dt(answer.submission_time)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {rawsql.table(Answer)} "
+            "(loop_id, task_id, worker_id, answer_content, acceptance_time, submission_time, time_spent_seconds) "
+            "VALUES (%s, %s, %s, %s, %s, %s, %s) RETURNING id",
+            [
+                answer.loop_id,
+                answer.task_id,
+                answer.worker_id,
+                rawsql.json_param(answer.answer_content),
+                rawsql.dt(answer.acceptance_time),
+                now,
+                answer.time_spent_seconds,
+            ],
+        )
+        answer.pk = cursor.fetchone()[0]
+        answer._state.adding = False
+        cursor.execute(
+            f"UPDATE {rawsql.table(Task)} SET status = %s WHERE id = %s", [TaskStatus.SUBMITTED.value, answer.task_id]
+        )
+        cursor.execute(
+            f"UPDATE {rawsql.table(Assignment)} SET status = %s, ended_at = %s WHERE worker_id = %s AND loop_id = %s",
+            [AssignmentStatus.SUBMITTED.value, now, answer.worker_id, answer.loop_id],
+        )
 
 
 def _settle_stopping(loop: HumanLoop, *, now: datetime, leased_left: int) -> bool:
@@ -315,7 +355,7 @@ def task_submit(
         if task.status != TaskStatus.LEASED or task.worker_id != worker.pk or task.lease_expires_at <= now:  # type: ignore[operator]
             raise _not_held(worker=worker, task=task, now=now, action="submit")
         assert task.leased_at is not None
-        answer = Answer.objects.create(
+        answer = Answer(
             loop=loop,
             task=task,
             worker=worker,
@@ -324,16 +364,13 @@ def task_submit(
             submission_time=now,
             time_spent_seconds=round((now - task.leased_at).total_seconds(), 3),
         )
+        _record_answer(answer)
         if loop.flow_definition.public_price:
             # A priced public-pool flow: the worker's earnings ledger row, in this transaction.
             from workforce.services_portal import earnings_record
 
             earnings_record(answer=answer)
         task.status = TaskStatus.SUBMITTED
-        task.save(update_fields=["status"])
-        Assignment.objects.filter(worker_id=worker.pk, loop_id=loop.pk).update(
-            status=AssignmentStatus.SUBMITTED, ended_at=now
-        )
         submitted = sum(1 for t in replicas if t.status == TaskStatus.SUBMITTED)
         leased = sum(1 for t in replicas if t.status == TaskStatus.LEASED)
         completed = False

@@ -123,7 +123,7 @@ def test_a_stop_landing_during_the_last_submit_finds_the_loop_completed() -> Non
     assert task is not None
     # when StopHumanLoop arrives while the submit holds the loop
     with compete_at(
-        "flows.locks.lock_tasks_of_loops", lambda: loop_stop(organization=org.organization, name=loop.name)
+        "flows.locks.lock_tasks_of_loop", lambda: loop_stop(organization=org.organization, name=loop.name)
     ) as race:
         result = task_submit(worker=worker, task_id=task.pk, answer_content={"label": "done"})
     # then the stop waited, and found a finished loop: it stays Completed with its answer
@@ -143,7 +143,7 @@ def test_a_stop_landing_during_a_submit_that_is_not_the_last_stops_the_loop_with
     task = task_claim(worker=worker)
     assert task is not None
     with compete_at(
-        "flows.locks.lock_tasks_of_loops", lambda: loop_stop(organization=org.organization, name=loop.name)
+        "flows.locks.lock_tasks_of_loop", lambda: loop_stop(organization=org.organization, name=loop.name)
     ) as race:
         task_submit(worker=worker, task_id=task.pk, answer_content={"label": "kept"})
     assert race.error is None
@@ -162,7 +162,7 @@ def test_lease_expiry_landing_during_a_submit_does_not_undo_it() -> None:
     assert task is not None
     later = timezone.now() + timedelta(seconds=31)
     # when the reaper runs (as if the lease were over) while the submit holds the task
-    with compete_at("flows.locks.lock_tasks_of_loops", lambda: leases_expire(now=later)) as race:
+    with compete_at("flows.locks.lock_tasks_of_loop", lambda: leases_expire(now=later)) as race:
         task_submit(worker=worker, task_id=task.pk, answer_content={"label": "in time"})
     # then the submit stands: nothing reopened, the assignment is submitted
     assert race.error is None
