@@ -43,18 +43,12 @@ def _publisher_loop() -> asyncio.AbstractEventLoop:
 
 
 def group_send_now(group: str, message: dict[str, Any]) -> None:
-    """Send to a channel-layer group right away (use ``publish_on_commit`` inside transactions).
-
-    Waits (at most 5 s) for the layer to accept the message, so the caller knows it was handed on.
-    """
+    """Send to a channel-layer group right away (use ``publish_on_commit`` inside transactions),
+    without waiting for the layer (``_hand_off``)."""
     layer = get_channel_layer()
     if layer is None:
         return
-    try:
-        asyncio.run_coroutine_threadsafe(layer.group_send(group, message), _publisher_loop()).result(timeout=5)
-    except Exception:
-        # A push is best effort: the state it announces is committed, and pages re-read it.
-        logger.exception("Could not publish to channel group %s", group)
+    _hand_off(layer.group_send(group, message), [group])
 
 
 def publish_on_commit(group: str, message: dict[str, Any]) -> None:
@@ -72,10 +66,38 @@ def group_send_many_now(messages: list[tuple[str, dict[str, Any]]]) -> None:
         for group, message in messages:
             await layer.group_send(group, message)
 
-    try:
-        asyncio.run_coroutine_threadsafe(send_all(), _publisher_loop()).result(timeout=5)
-    except Exception:
-        logger.exception("Could not publish to channel groups %s", sorted({g for g, _ in messages}))
+    _hand_off(send_all(), sorted({g for g, _ in messages}))
+
+
+#: Sends handed to the publisher loop and not finished yet; past the cap, new ones are dropped
+#: (a channel layer that stopped answering must not grow the process without bound).
+MAX_PENDING_SENDS = 10_000
+_pending = 0
+_pending_lock = threading.Lock()
+
+
+def _hand_off(coro: Any, groups: list[str]) -> None:
+    """Run ``coro`` (channel-layer sends) on the publisher loop without waiting for it: the
+    request that committed does not wait on the layer (or on Redis being down). Sends keep their
+    order (one loop, FIFO); failures are logged. A push is best effort: the state it announces is
+    committed, and pages re-read it when they reconnect."""
+    global _pending
+    with _pending_lock:
+        if _pending >= MAX_PENDING_SENDS:
+            coro.close()
+            logger.warning("Channel layer backlog of %d sends: dropped a push to %s", _pending, groups)
+            return
+        _pending += 1
+
+    def done(future: Any) -> None:
+        global _pending
+        with _pending_lock:
+            _pending -= 1
+        exc = future.exception() if not future.cancelled() else None
+        if exc is not None:
+            logger.error("Could not publish to channel groups %s: %r", groups, exc)
+
+    asyncio.run_coroutine_threadsafe(coro, _publisher_loop()).add_done_callback(done)
 
 
 def publish_many_on_commit(messages: list[tuple[str, dict[str, Any]]]) -> None:
