@@ -295,3 +295,22 @@ def test_turning_review_off_keeps_pending_reviews_decidable(org: Org) -> None:
     review_accept(organization=org.organization, reviewer=admin(org), review_id=review.pk)
     loop.refresh_from_db()
     assert loop.status == HumanLoopStatus.COMPLETED
+
+
+def test_deleting_the_flow_waits_for_a_pending_review(org: Org) -> None:
+    from flows.models import FlowDefinitionStatus
+    from flows.services.flow_definitions import flow_definition_delete, flow_definitions_reap
+
+    flow = reviewed_flow(org, task_count=1)
+    loop = loop_factory(org, flow)
+    answer_all(org, flow, loop, ["cat"])
+    review = LoopReview.objects.get(loop=loop)
+    # when the flow is deleted while its loop awaits review
+    deleting = flow_definition_delete(organization=org.organization, name=flow.name)
+    # then it waits (Deleting) and the review can still be decided; then the flow goes
+    assert deleting.status == FlowDefinitionStatus.DELETING
+    assert deleting.deleted_at is None
+    review_accept(organization=org.organization, reviewer=admin(org), review_id=review.pk)
+    assert HumanLoop.objects.get(pk=loop.pk).status == HumanLoopStatus.COMPLETED
+    flow_definitions_reap()
+    assert FlowDefinition.objects.get(pk=flow.pk).deleted_at is not None
