@@ -136,8 +136,9 @@ def _percentile(values: list[float], q: float) -> float | None:
 
 
 def _setup(workers: int, loops: int, task_count: int) -> list[str]:
-    """Organization, flow, loops and workers with tokens, in this process (Django set up on the
-    bench's database). Returns the workers' tokens."""
+    """Organization, flow (its output bucket mapped to a folder in the var dir), loops and workers
+    with tokens, in this process (Django set up on the bench's database). Returns the workers'
+    tokens."""
     import django
 
     django.setup()
@@ -166,6 +167,14 @@ def _setup(workers: int, loops: int, task_count: int) -> list[str]:
             task_count=task_count,
             task_time_limit_seconds=600,
         ),
+    )
+    # Outputs land in a local folder (never an S3 endpoint): output writes are part of the work.
+    from flows.services.outputs import bucket_mapping_create
+
+    bucket_mapping_create(
+        organization=org,
+        bucket="loupe-bench",
+        local_path=str(Path(os.environ["LOUPE_VAR_DIR"]) / "outputs" / "loupe-bench"),
     )
     for start in range(0, loops, 1000):
         items = [{"name": f"loop-{i}", "input_content": {"i": i}} for i in range(start, min(loops, start + 1000))]

@@ -319,6 +319,8 @@ LOUPE_WEBHOOK_MAX_ATTEMPTS = env.int("LOUPE_WEBHOOK_MAX_ATTEMPTS", default=8)
 LOUPE_WEBHOOK_RETRY_BASE_SECONDS = env.float("LOUPE_WEBHOOK_RETRY_BASE_SECONDS", default=10.0)
 #: Worker reliability of a flow is re-estimated at most this often.
 LOUPE_RELIABILITY_INTERVAL_SECONDS = env.float("LOUPE_RELIABILITY_INTERVAL_SECONDS", default=300.0)
+#: Run crowd-kit's reliability estimate in this process instead of a child process of its own.
+LOUPE_RELIABILITY_IN_PROCESS = env.bool("LOUPE_RELIABILITY_IN_PROCESS", default=False)
 #: Worker quality (flows.services.gold): a re-computation at most this often per flow, and at most this late.
 LOUPE_QUALITY_INTERVAL_SECONDS = env.float("LOUPE_QUALITY_INTERVAL_SECONDS", default=30.0)
 #: Task templates: how long grant_read_access URLs (presigned S3 and /task-media/) stay valid,

@@ -18,9 +18,13 @@ The output write is the background task ``flows.tasks.write_loop_output`` (enque
 from __future__ import annotations
 
 import logging
+import multiprocessing
 import os
 import statistics
+import threading
 import time
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -314,6 +318,31 @@ def reliability_maybe_schedule(*, flow: FlowDefinition) -> bool:
     return True
 
 
+_pool: ProcessPoolExecutor | None = None
+_pool_lock = threading.Lock()
+
+
+def reliability_compute(rows: list[tuple[str, str, str]], *, model: str) -> dict[str, rel.Reliability]:
+    """``flows.consolidation.reliability.estimate`` in a child process of its own (one, started
+    on first use and kept): crowd-kit's import (SciPy, pandas) and its EM iterations are seconds
+    of CPU, which in the serving process would hold the GIL against the HTTP threads. Set
+    ``LOUPE_RELIABILITY_IN_PROCESS`` to run it here instead. A child that died is replaced."""
+    global _pool
+    if settings.LOUPE_RELIABILITY_IN_PROCESS:
+        return rel.estimate(rows, model=model)
+    with _pool_lock:
+        if _pool is None:
+            _pool = ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn"))
+        pool = _pool
+    try:
+        return pool.submit(rel.estimate, rows, model=model).result()
+    except BrokenProcessPool:
+        with _pool_lock:
+            if _pool is pool:
+                _pool = None
+        raise
+
+
 def flow_reliability_estimate(*, flow_id: int, max_loops: int = 5000) -> int:
     """Re-estimate the reliability of every worker of a flow from the answers of its latest
     ``max_loops`` Completed loops, with the flow's ``reliabilityModel`` (crowd-kit; Dawid-Skene by
@@ -330,7 +359,7 @@ def flow_reliability_estimate(*, flow_id: int, max_loops: int = 5000) -> int:
     )
     rows = Answer.objects.filter(loop_id__in=loop_ids).values_list("loop_id", "worker_id", "answer_content")
     observations = rel.observations((str(loop), str(worker), content) for loop, worker, content in rows.iterator())
-    estimates = rel.estimate(observations, model=model)
+    estimates = reliability_compute(observations, model=model)
     now = timezone.now()
     with transaction.atomic():
         WorkerReliability.objects.filter(flow_definition=flow).delete()
