@@ -178,7 +178,7 @@ class ReviewsApi(ReviewApi):
     for the oldest first: a queue), cursor-paged."""
 
     @extend_schema_serializer(component_name="ReviewListFilter")
-    class FilterSerializer(StrictInputSerializer):
+    class FilterSerializer(serializers.Serializer):
         status = serializers.ChoiceField(choices=ReviewStatus.choices, required=False)
         flow_definition_name = serializers.CharField(required=False, max_length=63)
         order = serializers.ChoiceField(choices=["descending", "ascending"], required=False, default="descending")
