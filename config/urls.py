@@ -20,3 +20,6 @@ urlpatterns = [
     # The AWS-compatible API last: it owns "/" (POST, json 1.1) and "/human-loops" (rest-json).
     path("", include("flows.aws.urls")),
 ]
+
+# An uncaught database or Redis outage answers 503 with Retry-After; anything else Django's 500.
+handler500 = "config.unavailable.server_error"

@@ -38,6 +38,8 @@ from rest_framework.exceptions import APIException, ValidationError
 from rest_framework.response import Response
 from rest_framework.views import exception_handler
 
+from config.unavailable import DETAIL as UNAVAILABLE_DETAIL
+from config.unavailable import RETRY_AFTER_SECONDS, is_unavailable, log_unavailable
 from flows import errors as domain
 from flows.services.batch import DuplicateInBatch
 
@@ -126,6 +128,16 @@ def problem_exception_handler(exc: Exception, context: dict[str, Any]) -> Respon
         message = rest_message(exc, aliases)
         field = rest_field(exc.field, aliases)
         return problem(code_status, code, message, errors={field: [message]} if field else None)
+    if is_unavailable(exc):
+        # The database (or Redis) is out for a moment: retryable, not a defect (config/unavailable.py).
+        view = context.get("view")
+        log_unavailable(view.__class__.__name__ if view is not None else "REST API", exc)
+        return problem(
+            status.HTTP_503_SERVICE_UNAVAILABLE,
+            "service_unavailable",
+            UNAVAILABLE_DETAIL,
+            headers={"Retry-After": str(RETRY_AFTER_SECONDS)},
+        )
     response = exception_handler(exc, context)
     if response is None:
         # A defect, not the caller's fault: logged with its stack, answered as a problem body

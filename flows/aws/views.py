@@ -15,6 +15,8 @@ from django.http import Http404, HttpRequest, HttpResponse, HttpResponsePermanen
 from django.urls import Resolver404, resolve
 from django.views.decorators.csrf import csrf_exempt
 
+from config.unavailable import DETAIL as UNAVAILABLE_DETAIL
+from config.unavailable import RETRY_AFTER_SECONDS, is_unavailable, log_unavailable
 from flows import throttle
 from flows.aws import a2i, protocol, sagemaker, sigv4
 from flows.aws.protocol import AwsError, Protocol
@@ -49,7 +51,13 @@ def _answer(request: HttpRequest, proto: Protocol) -> HttpResponse:
         return protocol.error(exc, proto, request_id)
     except LoupeError as exc:
         return protocol.error(protocol.from_domain(exc, proto), proto, request_id)
-    except Exception:
+    except Exception as exc:
+        if is_unavailable(exc):
+            # The database is out for a moment: 503 ServiceUnavailable, which botocore retries.
+            log_unavailable(f"AWS API request {request.method} {request.path} ({request_id})", exc)
+            response = protocol.error(AwsError("ServiceUnavailable", UNAVAILABLE_DETAIL, 503), proto, request_id)
+            response["Retry-After"] = str(RETRY_AFTER_SECONDS)
+            return response
         logger.exception("AWS API request %s %s failed (request id %s)", request.method, request.path, request_id)
         return protocol.error(
             AwsError("InternalServerException", f"Internal error (request id {request_id}).", 500), proto, request_id
