@@ -56,8 +56,11 @@ def live_servers_paused() -> Iterator[None]:
 
 
 class LiveServer:
-    def __init__(self, *, extra_env: dict[str, str] | None = None, worker: bool = True) -> None:
-        self.port = free_port()
+    def __init__(
+        self, *, extra_env: dict[str, str] | None = None, worker: bool = True, port: int | None = None
+    ) -> None:
+        # ``port``: serve on this one (a restart after a crash, where clients know the address).
+        self.port = port or free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         env = dict(os.environ)
         env.update(
