@@ -75,7 +75,11 @@ class Command(BaseCommand):
         if opts["fd"] is not None:
             endpoints = [f"fd:fileno={opts['fd']}"]
         else:
-            endpoints = build_endpoint_description_strings(host=opts["host"], port=opts["port"])
+            # Twisted listens with a backlog of 50: a burst of connects (hundreds of workers at
+            # once) overflows it and the kernel resets some; 1024 queues them (somaxconn caps it).
+            endpoints = [
+                f"{e}:backlog=1024" for e in build_endpoint_description_strings(host=opts["host"], port=opts["port"])
+            ]
         logger.info("Serving on %s (worker: %s)", endpoints, not opts["no_worker"])
         try:
             Server(
