@@ -8,11 +8,11 @@ prints {"workers", "clients", "loops_started", "answers", "errors", "lost_answer
 
 * ``--embedded``: one ``manage.py serve`` (Daphne + background worker) on SQLite in a fresh
   temporary var dir — the default layout.
-* otherwise the scale-out layout's processes: a fresh PostgreSQL database on the server that
-  DATABASE_URL names, REDIS_URL for the channel layer and the cache, ``--servers`` (default 2)
-  ``manage.py serve`` processes (the first also runs the background worker and housekeeping,
-  the others ``--no-worker``); workers and clients are spread over them. (No nginx in front: the
-  bench talks to each process directly.)
+* otherwise the scale-out layout exactly as ``make run-scaled`` starts it (``deploy/run_scaled.py``):
+  nginx in front of ``--servers`` (default 2) ``manage.py serve --no-worker`` processes, two
+  ``manage.py db_worker`` processes and one ``manage.py housekeeping``, on a fresh PostgreSQL
+  database on the server that DATABASE_URL names, with REDIS_URL for the channel layer and the
+  cache; every worker and client talks to nginx.
 
 The server and client code (server processes, throwaway database, worker threads) is
 ``bench/claim_submit.py``'s. ``answers`` are Answer rows in the database afterwards;
@@ -134,18 +134,66 @@ class Client(threading.Thread):
             self.started += 1
 
 
-def _credentials(var_dir: Path) -> tuple[tuple[str, str], str, str]:
-    """The bench organization's key, region and flow; its output bucket mapped to a local folder."""
+class ScaledLayout:
+    """``deploy/run_scaled.py`` (what ``make run-scaled`` runs) on a free port: nginx, the web
+    processes, the task workers and housekeeping. ``stop()`` sends it SIGTERM, which stops them all."""
+
+    def __init__(self, env: dict[str, str], log: Path, *, web_processes: int) -> None:
+        import socket
+        import subprocess
+
+        from claim_submit import _free_port
+
+        self.port = _free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self._log = log.open("wb")
+        self.proc = subprocess.Popen(
+            [sys.executable, "deploy/run_scaled.py"],
+            cwd=ROOT,
+            env={
+                **env,
+                "HOST": "127.0.0.1",
+                "PORT": str(self.port),
+                "LOUPE_WEB_PROCESSES": str(web_processes),
+                "LOUPE_PUBLIC_URL": self.url,
+            },
+            stdout=self._log,
+            stderr=subprocess.STDOUT,
+        )
+        deadline = time.monotonic() + 180
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                raise SystemExit(f"run_scaled exited early:\n{log.read_text()[-3000:]}")
+            if b"Loupe (scaled)" in log.read_bytes():
+                with socket.create_connection(("127.0.0.1", self.port), timeout=2):
+                    return
+            time.sleep(0.2)
+        self.stop()
+        raise SystemExit("The scaled layout did not start in 180 s.")
+
+    def stop(self) -> None:
+        import signal
+        import subprocess
+
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+            try:
+                self.proc.wait(30)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait(5)
+        self._log.close()
+
+
+def _credentials() -> tuple[tuple[str, str], str, str]:
+    """The bench organization's key, region and flow (``_setup`` mapped its output bucket to a
+    folder in the var dir)."""
     from django.db import connections
 
     from flows.models import FlowDefinition
-    from flows.services.outputs import bucket_mapping_create
     from workforce.models import ApiKey
 
     flow = FlowDefinition.objects.select_related("organization").get(name="bench-flow")
-    bucket_mapping_create(
-        organization=flow.organization, bucket="loupe-bench", local_path=str(var_dir / "outputs" / "loupe-bench")
-    )
     key = ApiKey.objects.filter(organization=flow.organization).first()
     assert key is not None
     connections.close_all()
@@ -191,7 +239,9 @@ def main() -> None:
     parser.add_argument("--clients", type=int, default=4)
     parser.add_argument("--seconds", type=float, default=20)
     parser.add_argument("--embedded", action="store_true", help="One manage.py serve on SQLite (the default layout).")
-    parser.add_argument("--servers", type=int, default=2, help="Server processes when not embedded (default 2).")
+    parser.add_argument(
+        "--servers", type=int, default=2, help="Web (Daphne) processes behind nginx when not embedded (default 2)."
+    )
     parser.add_argument("--json", action="store_true")
     parser.add_argument("--keep", action="store_true", help="Keep the temporary var dir (server logs).")
     opts = parser.parse_args()
@@ -202,7 +252,7 @@ def main() -> None:
         raise SystemExit("The scaled run needs DATABASE_URL (PostgreSQL) and REDIS_URL; use --embedded otherwise.")
     var_dir = Path(tempfile.mkdtemp(prefix="loupe-load-"))
     source_url = "" if opts.embedded else os.environ["DATABASE_URL"]
-    servers: list[Server] = []
+    servers: list[Server | ScaledLayout] = []
     try:
         with _database(source_url) as database_url:
             env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL",)}
@@ -223,9 +273,12 @@ def main() -> None:
             os.environ.clear()
             os.environ.update({**env, "DJANGO_SETTINGS_MODULE": "config.settings"})
             tokens = _setup(opts.workers, 0, 1)
-            key, region, flow_arn = _credentials(var_dir)
-            n_servers = 1 if opts.embedded else opts.servers
-            servers = [Server(env, var_dir / f"server-{i}.log", worker=i == 0) for i in range(n_servers)]
+            key, region, flow_arn = _credentials()
+            if opts.embedded:
+                servers = [Server(env, var_dir / "server-0.log", worker=True)]
+            else:
+                servers = [ScaledLayout(env, var_dir / "scaled.log", web_processes=opts.servers)]
+            n_servers = 1
             barrier = threading.Barrier(opts.workers + opts.clients + 1)
             deadline = [float("inf")]
             workers = [
@@ -276,7 +329,11 @@ def main() -> None:
         "outputs_written": measured["outputs_written"],
         "first_errors": errors[:3],
         "elapsed_s": round(elapsed, 1),
-        "layout": "embedded (SQLite, 1 process)" if opts.embedded else f"PostgreSQL + Redis, {opts.servers} processes",
+        "layout": (
+            "embedded (SQLite, 1 process)"
+            if opts.embedded
+            else f"run_scaled: nginx + {opts.servers} Daphne + 2 db_worker + housekeeping, PostgreSQL + Redis"
+        ),
         "cpu_count": os.cpu_count(),
         "load_average_1m": round(os.getloadavg()[0], 1),
     }

@@ -119,7 +119,8 @@ def main() -> None:
     port = int(env_or("PORT", "8000"))
     n_web = int(env_or("LOUPE_WEB_PROCESSES", "2"))
     n_workers = int(env_or("LOUPE_TASK_WORKERS", "2"))
-    run_dir = ROOT / "var" / "scaled"
+    # Beside the rest of this installation's files (LOUPE_VAR_DIR, as the settings read it).
+    run_dir = Path(env_or("LOUPE_VAR_DIR", str(ROOT / "var"))) / "scaled"
     run_dir.mkdir(parents=True, exist_ok=True)
 
     env = dict(os.environ)
