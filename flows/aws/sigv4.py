@@ -1,7 +1,7 @@
 """SigV4 verification of requests signed by boto3 (spec/a2i.md §5).
 
 The canonical request is rebuilt from the request exactly as sent: the raw path (Daphne gives it
-in the ASGI scope, which a2wsgi hands on as ``environ["asgi.scope"]``), the raw query string, the
+in the ASGI scope, which config/wsgi_bridge.py hands on as ``environ["asgi.scope"]``), the raw query string, the
 headers named in ``SignedHeaders``, and the sha256 of the raw body. Both APIs sign with the
 service name ``sagemaker``.
 """
