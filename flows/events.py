@@ -11,6 +11,7 @@ import asyncio
 import logging
 import threading
 import uuid
+from collections import deque
 from datetime import UTC, datetime
 from functools import partial
 from typing import Any
@@ -74,30 +75,49 @@ def group_send_many_now(messages: list[tuple[str, dict[str, Any]]]) -> None:
 MAX_PENDING_SENDS = 10_000
 _pending = 0
 _pending_lock = threading.Lock()
+_handed: deque[tuple[Any, list[str]]] = deque()
+_drain_scheduled = False
 
 
 def _hand_off(coro: Any, groups: list[str]) -> None:
     """Run ``coro`` (channel-layer sends) on the publisher loop without waiting for it: the
-    request that committed does not wait on the layer (or on Redis being down). Sends keep their
-    order (one loop, FIFO); failures are logged. A push is best effort: the state it announces is
-    committed, and pages re-read it when they reconnect."""
-    global _pending
+    request that committed does not wait on the layer (or on Redis being down). Sends start in
+    the order they were handed over; failures are logged. A push is best effort: the state it
+    announces is committed, and pages re-read it when they reconnect. Under load, one wake-up of
+    the loop starts every send handed over since the last one."""
+    global _pending, _drain_scheduled
     with _pending_lock:
         if _pending >= MAX_PENDING_SENDS:
             coro.close()
             logger.warning("Channel layer backlog of %d sends: dropped a push to %s", _pending, groups)
             return
         _pending += 1
+        _handed.append((coro, groups))
+        if _drain_scheduled:
+            return
+        _drain_scheduled = True
+    _publisher_loop().call_soon_threadsafe(_drain)
 
-    def done(future: Any) -> None:
-        global _pending
-        with _pending_lock:
-            _pending -= 1
-        exc = future.exception() if not future.cancelled() else None
-        if exc is not None:
-            logger.error("Could not publish to channel groups %s: %r", groups, exc)
 
-    asyncio.run_coroutine_threadsafe(coro, _publisher_loop()).add_done_callback(done)
+def _drain() -> None:
+    """On the publisher loop: start every send handed over so far, in order."""
+    global _drain_scheduled
+    with _pending_lock:
+        items = list(_handed)
+        _handed.clear()
+        _drain_scheduled = False
+    loop = asyncio.get_running_loop()
+    for coro, groups in items:
+        loop.create_task(coro).add_done_callback(partial(_sent, groups))
+
+
+def _sent(groups: list[str], task: asyncio.Task[Any]) -> None:
+    global _pending
+    with _pending_lock:
+        _pending -= 1
+    exc = task.exception() if not task.cancelled() else None
+    if exc is not None:
+        logger.error("Could not publish to channel groups %s: %r", groups, exc)
 
 
 def publish_many_on_commit(messages: list[tuple[str, dict[str, Any]]]) -> None:
