@@ -203,13 +203,21 @@ def _via_proxy(url: str, proxy: TcpProxy) -> str:
 
 
 class LoopStarter(threading.Thread):
-    """A boto3 client starting loops one after another (botocore's standard retries); after an
-    error that says "retry" it sends the same loop again, as an idempotent client would. Records
-    the names StartHumanLoop acknowledged."""
+    """A boto3 client starting loops one after another; after an error that says "retry" it sends
+    the same loop again, as an idempotent client would. Records the names StartHumanLoop
+    acknowledged."""
 
     def __init__(self, org: Any, url: str, flow_arn: str, prefix: str) -> None:
         super().__init__(daemon=True)
-        self.a2i = org.boto3_client("sagemaker-a2i-runtime", url)
+        # One attempt per call: this client does its own retrying, so that each outage answer is seen.
+        self.a2i = boto3.client(
+            "sagemaker-a2i-runtime",
+            endpoint_url=url,
+            region_name=org.region,
+            aws_access_key_id=org.api_key.access_key_id,
+            aws_secret_access_key=org.api_key.secret_access_key,
+            config=Config(retries={"mode": "standard", "total_max_attempts": 1}),
+        )
         self.flow_arn, self.prefix = flow_arn, prefix
         self.stop = threading.Event()
         self.acked: list[str] = []
