@@ -30,10 +30,10 @@ from typing import Any
 
 from django.conf import settings
 from django.core.cache import cache
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
-from flows import storage
+from flows import rawsql, storage
 from flows.consolidation import ConsolidationError, WorkerAnswer, consolidate, uses_reliability
 from flows.consolidation import reliability as rel
 from flows.models import (
@@ -46,7 +46,7 @@ from flows.models import (
     WorkerReliability,
 )
 from flows.outputs import AnswerFacts, output_document, render_output
-from workforce.models import Crowd, User
+from workforce.models import Crowd, Organization, User, Workforce, Workteam
 
 logger = logging.getLogger(__name__)
 
@@ -83,7 +83,7 @@ def flow_weights(flow: FlowDefinition) -> tuple[dict[str, float], float]:
     return weights, default or 1.0
 
 
-def loop_consolidate(*, loop: HumanLoop) -> dict[str, Any] | None:
+def loop_consolidate(*, loop: HumanLoop, answers: list[Answer] | None = None) -> dict[str, Any] | None:
     """Compute and store the consolidated answer of a Completed loop, once: a stored answer is
     never recomputed (the output written from it must stay the same). Consolidation that fails
     on the answers stores ``{"error": message}``: output.json is written all the same."""
@@ -91,27 +91,28 @@ def loop_consolidate(*, loop: HumanLoop) -> dict[str, Any] | None:
         return None
     if loop.consolidated_answer is not None:
         return loop.consolidated_answer
-    result = consolidation_compute(loop=loop)
-    HumanLoop.objects.filter(pk=loop.pk, consolidated_answer__isnull=True).update(consolidated_answer=result)
-    # Another writer may have stored first: what is stored wins.
-    loop.consolidated_answer = HumanLoop.objects.values_list("consolidated_answer", flat=True).get(pk=loop.pk)
+    result = consolidation_compute(loop=loop, answers=answers)
+    if HumanLoop.objects.filter(pk=loop.pk, consolidated_answer__isnull=True).update(consolidated_answer=result):
+        loop.consolidated_answer = result
+    else:
+        # Another writer stored first: what is stored wins.
+        loop.consolidated_answer = HumanLoop.objects.values_list("consolidated_answer", flat=True).get(pk=loop.pk)
     return loop.consolidated_answer
 
 
-def consolidation_compute(*, loop: HumanLoop) -> dict[str, Any]:
+def consolidation_compute(*, loop: HumanLoop, answers: list[Answer] | None = None) -> dict[str, Any]:
     """The consolidated answer of the loop's answers so far, computed (not stored): what
-    ``loop_consolidate`` stores, and what the review stage (``reviews.services``) proposes."""
+    ``loop_consolidate`` stores, and what the review stage (``reviews.services``) proposes.
+    ``answers`` (with their workers loaded) saves reading them again."""
     flow = loop.flow_definition
-    answers = [
-        WorkerAnswer(worker_id, content)
-        for worker_id, content in Answer.objects.filter(loop=loop).values_list("worker__worker_id", "answer_content")
-    ]
-    if not answers:
+    rows = answers if answers is not None else _loop_answers(loop)
+    votes = [WorkerAnswer(a.worker.worker_id, a.answer_content) for a in sorted(rows, key=lambda a: a.pk)]
+    if not votes:
         result: dict[str, Any] = {"error": "The loop has no answers."}
     else:
         weights, default = flow_weights(flow) if uses_reliability(flow.consolidation or {}) else ({}, 1.0)
         try:
-            result = consolidate(answers, settings=flow.consolidation or {}, weights=weights, default_weight=default)
+            result = consolidate(votes, settings=flow.consolidation or {}, weights=weights, default_weight=default)
         except ConsolidationError as exc:
             result = {"error": str(exc)}
     return result
@@ -141,8 +142,14 @@ def _identity(worker: User, flow: FlowDefinition) -> dict[str, str] | None:
     return {"identityProviderType": kind, "issuer": issuer, "sub": str(worker.sub)}
 
 
-def loop_output_bytes(*, loop: HumanLoop) -> bytes:
-    """The output.json of a Completed loop whose consolidated answer is stored."""
+def _loop_answers(loop: HumanLoop) -> list[Answer]:
+    """The loop's answers with their workers, in submission order (output.json's order)."""
+    return list(Answer.objects.filter(loop=loop).select_related("worker").order_by("submission_time", "pk"))
+
+
+def loop_output_bytes(*, loop: HumanLoop, answers: list[Answer] | None = None) -> bytes:
+    """The output.json of a Completed loop whose consolidated answer is stored (``answers`` as
+    ``_loop_answers`` reads them, if the caller has them already)."""
     flow = loop.flow_definition
     facts = [
         AnswerFacts(
@@ -153,7 +160,7 @@ def loop_output_bytes(*, loop: HumanLoop) -> bytes:
             worker_id=a.worker.worker_id,
             identity=_identity(a.worker, flow),
         )
-        for a in Answer.objects.filter(loop=loop).select_related("worker").order_by("submission_time", "pk")
+        for a in (answers if answers is not None else _loop_answers(loop))
     ]
     doc = output_document(
         flow_definition_arn=flow.arn,
@@ -184,13 +191,37 @@ def output_location(loop: HumanLoop) -> storage.Location:
 
 
 def _load(loop_id: int) -> HumanLoop | None:
-    return (
-        HumanLoop.objects.select_related(
-            "organization", "flow_definition__organization", "flow_definition__workteam__workforce"
-        )
-        .filter(pk=loop_id)
-        .first()
+    """The loop with its organization, flow, flow's team and the team's workforce: one query in
+    hand-written SQL (``flows.rawsql``: every output write runs it)."""
+    parts = [(HumanLoop, "l"), (FlowDefinition, "f"), (Organization, "o"), (Workteam, "w"), (Workforce, "wf")]
+    sql = (
+        "SELECT " + ", ".join(rawsql.columns(model, alias) for model, alias in parts) + " "
+        f"FROM {rawsql.table(HumanLoop)} l "
+        f"INNER JOIN {rawsql.table(FlowDefinition)} f ON f.id = l.flow_definition_id "
+        f"INNER JOIN {rawsql.table(Organization)} o ON o.id = f.organization_id "
+        f"INNER JOIN {rawsql.table(Workteam)} w ON w.id = f.workteam_id "
+        f"INNER JOIN {rawsql.table(Workforce)} wf ON wf.id = w.workforce_id "
+        "WHERE l.id = %s"
     )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [loop_id])
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    widths = [0]
+    for model, _ in parts:
+        widths.append(widths[-1] + rawsql.width(model))
+    loop = rawsql.instance(HumanLoop, "l", row, widths[0])
+    flow = rawsql.instance(FlowDefinition, "f", row, widths[1])
+    org = rawsql.instance(Organization, "o", row, widths[2])
+    team = rawsql.instance(Workteam, "w", row, widths[3])
+    team.workforce = rawsql.instance(Workforce, "wf", row, widths[4])
+    flow.workteam = team
+    flow.organization = org
+    loop.flow_definition = flow
+    if loop.organization_id == org.pk:
+        loop.organization = org
+    return loop
 
 
 def _record_attempt(loop_id: int, now: datetime) -> int:
@@ -219,8 +250,9 @@ def loop_output_write(*, loop_id: int) -> str:
     now = timezone.now()
     attempts = _record_attempt(loop_id, now)
     try:
-        loop_consolidate(loop=loop)
-        data = loop_output_bytes(loop=loop)
+        answers = _loop_answers(loop)
+        loop_consolidate(loop=loop, answers=answers)
+        data = loop_output_bytes(loop=loop, answers=answers)
         location = output_location(loop)
         delay = float(os.environ.get("LOUPE_OUTPUT_WRITE_DELAY_SECONDS", "0") or 0)
         if delay > 0:
@@ -301,6 +333,8 @@ def reliability_maybe_schedule(*, flow: FlowDefinition) -> bool:
     interval and process)."""
     if not uses_reliability(flow.consolidation or {}):
         return False
+    if cache.get(f"loupe:reliability-scheduled:{flow.pk}"):
+        return False  # scheduled within the interval already (no query needed)
     interval = reliability_interval()
     latest = (
         WorkerReliability.objects.filter(flow_definition=flow)
