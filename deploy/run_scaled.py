@@ -6,11 +6,13 @@
     nginx :PORT ->  the Daphne processes (round robin, WebSocket upgrade, Host passed through)
 
 Everything is configured by environment variables only; the same variables spread the layout
-across machines (see README, "Scale-out"). Stop it with Ctrl+C: every child is stopped.
+across machines (see README, "Scale-out"). A child that dies is started again. Stop it with Ctrl+C:
+every child is stopped.
 """
 
 from __future__ import annotations
 
+import json
 import os
 import secrets
 import shutil
@@ -24,6 +26,8 @@ from urllib.parse import urlparse
 
 ROOT = Path(__file__).resolve().parent.parent
 PY = sys.executable
+#: A child that dies more often than this within a minute stops the layout.
+MAX_RESTARTS = 5
 
 
 def env_or(name: str, default: str) -> str:
@@ -76,6 +80,18 @@ def check_redis(url: str) -> None:
         raise SystemExit(f"Redis is not reachable at {url}: {exc}") from exc
 
 
+#: What nginx answers for a web process that died mid-request (a problem body, as the API's own).
+UPSTREAM_DOWN = json.dumps(
+    {
+        "type": "https://loupe.local/problems/service_unavailable",
+        "title": "Bad Gateway",
+        "status": 502,
+        "code": "service_unavailable",
+        "detail": "The server process handling this request stopped before answering: retry "
+        "(a submit that had landed answers 409).",
+    }
+)
+
 NGINX_CONF = """
 worker_processes 1;
 daemon off;
@@ -108,6 +124,14 @@ http {{
             proxy_set_header Connection $connection_upgrade;
             proxy_read_timeout 3600s;
             proxy_buffering off;
+            # A web process that died mid-request (its next start is under way, and new requests
+            # go to the others): a problem body saying to retry, not nginx's HTML page.
+            error_page 502 504 @upstream_down;
+        }}
+        location @upstream_down {{
+            default_type application/problem+json;
+            add_header Retry-After 1 always;
+            return 502 '{upstream_down}';
         }}
     }}
 }}
@@ -147,40 +171,43 @@ def main() -> None:
     subprocess.run([*manage, "migrate", "--noinput", "-v0"], cwd=ROOT, env=env, check=True)
     subprocess.run([*manage, "bootstrap_demo", "--url", f"http://{host}:{port}"], cwd=ROOT, env=env, check=True)
 
-    children: list[tuple[str, subprocess.Popen[bytes]]] = []
+    # name -> (command, process). A child that dies is started again (a web process on its port:
+    # nginx sends new requests to the other ones meanwhile); one that keeps dying (more than
+    # MAX_RESTARTS within a minute), or nginx itself, stops everything.
+    children: dict[str, tuple[list[str], subprocess.Popen[bytes]]] = {}
+    restarts: dict[str, list[float]] = {}
 
-    def stop_all(*_: object) -> None:
-        for _name, proc in reversed(children):
+    def start(name: str, command: list[str]) -> subprocess.Popen[bytes]:
+        proc = subprocess.Popen(command, cwd=ROOT, env=env)
+        children[name] = (command, proc)
+        return proc
+
+    def stop_all(*_: object, code: int = 0) -> None:
+        for _command, proc in reversed(list(children.values())):
             if proc.poll() is None:
                 proc.terminate()
-        for _name, proc in children:
+        for _command, proc in children.values():
             try:
                 proc.wait(10)
             except subprocess.TimeoutExpired:
                 proc.kill()
-        raise SystemExit(0)
+        raise SystemExit(code)
 
     signal.signal(signal.SIGINT, stop_all)
     signal.signal(signal.SIGTERM, stop_all)
 
     web_ports = [free_port() for _ in range(n_web)]
     for i, web_port in enumerate(web_ports):
-        proc = subprocess.Popen(
-            [*manage, "serve", "--no-worker", "--host", "127.0.0.1", "--port", str(web_port)], cwd=ROOT, env=env
-        )
-        children.append((f"web-{i}", proc))
+        proc = start(f"web-{i}", [*manage, "serve", "--no-worker", "--host", "127.0.0.1", "--port", str(web_port)])
         wait_port("127.0.0.1", web_port, proc, f"web process {i}")
     for i in range(n_workers):
-        children.append(
-            (f"worker-{i}", subprocess.Popen([*manage, "db_worker", "--queue-name", "*"], cwd=ROOT, env=env))
-        )
-    children.append(("housekeeping", subprocess.Popen([*manage, "housekeeping"], cwd=ROOT, env=env)))
+        start(f"worker-{i}", [*manage, "db_worker", "--queue-name", "*"])
+    start("housekeeping", [*manage, "housekeeping"])
 
     servers = "\n".join(f"        server 127.0.0.1:{p};" for p in web_ports)
     conf = run_dir / "nginx.conf"
-    conf.write_text(NGINX_CONF.format(run=run_dir, servers=servers, host=host, port=port))
-    nginx_proc = subprocess.Popen([nginx, "-c", str(conf), "-p", str(run_dir)], cwd=ROOT)
-    children.append(("nginx", nginx_proc))
+    conf.write_text(NGINX_CONF.format(run=run_dir, servers=servers, host=host, port=port, upstream_down=UPSTREAM_DOWN))
+    nginx_proc = start("nginx", [nginx, "-c", str(conf), "-p", str(run_dir)])
     wait_port(host, port, nginx_proc, "nginx")
     print(
         f"Loupe (scaled): nginx on http://{host}:{port} -> {n_web} Daphne processes {web_ports}, "
@@ -189,11 +216,18 @@ def main() -> None:
         flush=True,
     )
     while True:
-        for name, proc in children:
-            if proc.poll() is not None:
-                print(f"{name} exited with code {proc.returncode}; stopping the others", file=sys.stderr)
-                stop_all()
-        time.sleep(1)
+        for name, (command, proc) in list(children.items()):
+            if proc.poll() is None:
+                continue
+            now = time.monotonic()
+            recent = [t for t in restarts.get(name, []) if now - t < 60]
+            if name == "nginx" or len(recent) >= MAX_RESTARTS:
+                print(f"{name} exited with code {proc.returncode}; stopping the others", file=sys.stderr, flush=True)
+                stop_all(code=1)
+            restarts[name] = [*recent, now]
+            print(f"{name} exited with code {proc.returncode}; starting it again", file=sys.stderr, flush=True)
+            start(name, command)
+        time.sleep(0.5)
 
 
 if __name__ == "__main__":
