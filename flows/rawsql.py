@@ -20,7 +20,8 @@ from django.db.models import Model
 M = TypeVar("M", bound=Model)
 
 _Converter = Callable[[Any, Any, Any], Any]
-_cache: dict[tuple[str, type[Model], str], tuple[str, list[str], list[tuple[Any, list[_Converter]]]]] = {}
+_Shape = tuple[str, list[str], list[tuple[Any, list[_Converter]]]]
+_cache: dict[tuple[str, type[Model], str, tuple[str, ...] | None], _Shape] = {}
 
 
 def q(name: str) -> str:
@@ -32,34 +33,43 @@ def table(model: type[Model]) -> str:
     return q(model._meta.db_table)
 
 
-def _shape(model: type[Model], alias: str) -> tuple[str, list[str], list[tuple[Any, list[_Converter]]]]:
-    key = (connection.vendor, model, alias)
+def _shape(model: type[Model], alias: str, fields: Sequence[str] | None) -> _Shape:
+    key = (connection.vendor, model, alias, tuple(fields) if fields is not None else None)
     shape = _cache.get(key)
     if shape is None:
-        fields = list(model._meta.concrete_fields)
-        columns = ", ".join(f"{q(alias)}.{q(str(f.column))}" for f in fields)
+        chosen = list(model._meta.concrete_fields)
+        if fields is not None:
+            chosen = [f for f in chosen if f.attname in fields]
+            missing = set(fields) - {f.attname for f in chosen}
+            if missing:
+                raise ValueError(f"{model.__name__} has no fields {sorted(missing)}")
+        select = ", ".join(f"{q(alias)}.{q(str(f.column))}" for f in chosen)
         converters = []
-        for f in fields:
+        for f in chosen:
             col = f.get_col(alias)
             converters.append((col, [*connection.ops.get_db_converters(col), *f.get_db_converters(connection)]))
-        shape = (columns, [f.attname for f in fields], converters)
+        shape = (select, [f.attname for f in chosen], converters)
         _cache[key] = shape
     return shape
 
 
-def columns(model: type[Model], alias: str) -> str:
-    """Every concrete column of ``model`` under ``alias``, in field order, for a SELECT list."""
-    return _shape(model, alias)[0]
+def columns(model: type[Model], alias: str, fields: Sequence[str] | None = None) -> str:
+    """The SELECT list of ``model``'s concrete columns under ``alias`` (only ``fields``, by
+    attname, when given), in the model's field order."""
+    return _shape(model, alias, fields)[0]
 
 
-def width(model: type[Model]) -> int:
-    return len(model._meta.concrete_fields)
+def width(model: type[Model], fields: Sequence[str] | None = None) -> int:
+    """How many columns ``columns(model, alias, fields)`` selects."""
+    return len(_shape(model, "t", fields)[1])
 
 
-def instance(model: type[M], alias: str, row: Sequence[Any], offset: int = 0) -> M:
-    """The ``model`` instance from ``row[offset:offset + width(model)]`` (selected with
-    ``columns(model, alias)``), converted as the ORM converts values read from the database."""
-    _, attnames, converters = _shape(model, alias)
+def instance(model: type[M], alias: str, row: Sequence[Any], offset: int = 0, fields: Sequence[str] | None = None) -> M:
+    """The ``model`` instance from ``row[offset:offset + width(model, fields)]`` (selected with
+    ``columns(model, alias, fields)``), converted as the ORM converts values read from the
+    database (SQLite returns datetimes as text and booleans as integers); fields not selected are
+    deferred."""
+    _, attnames, converters = _shape(model, alias, fields)
     values = []
     for i, (col, convs) in enumerate(converters):
         value = row[offset + i]
@@ -67,6 +77,37 @@ def instance(model: type[M], alias: str, row: Sequence[Any], offset: int = 0) ->
             value = conv(value, col, connection)
         values.append(value)
     return model.from_db(connection.alias, attnames, values)
+
+
+def insert(objs: Sequence[Model], *, returning: bool = True) -> None:
+    """INSERT ``objs`` (one model) in one statement, as ``bulk_create`` would (``pre_save`` runs,
+    so ``auto_now_add`` fields are set), setting their pks when ``returning``. A unique or check
+    constraint refuses with ``django.db.IntegrityError``, as the ORM's insert does."""
+    if not objs:
+        return
+    model = type(objs[0])
+    fields = [f for f in model._meta.concrete_fields if not f.primary_key]
+    params: list[Any] = []
+    for obj in objs:
+        for f in fields:
+            params.append(f.get_db_prep_save(f.pre_save(obj, True), connection))
+    row = "(" + ", ".join(["%s"] * len(fields)) + ")"
+    sql = (
+        f"INSERT INTO {table(model)} ({', '.join(q(str(f.column)) for f in fields)}) "  # noqa: S608
+        f"VALUES {', '.join([row] * len(objs))}"
+    )
+    pk = model._meta.pk
+    assert pk is not None
+    if returning:
+        sql += f" RETURNING {q(str(pk.column))}"
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        ids = [r[0] for r in cursor.fetchall()] if returning else []
+    for obj, pk_value in zip(objs, ids, strict=False):
+        obj.pk = pk_value
+    for obj in objs:
+        obj._state.adding = False
+        obj._state.db = connection.alias
 
 
 def lock_suffix(alias: str, *, skip_locked: bool = False) -> str:

@@ -19,7 +19,7 @@ from django.conf import settings
 from django.db import connection
 from django.http import HttpRequest
 
-from flows.selectors import raw
+from flows import rawsql
 from workforce.models import ApiKey, Organization
 
 SERVICE = "sagemaker"
@@ -84,7 +84,7 @@ def key_lookup(access_key_id: str) -> ApiKey | None:
     q = connection.ops.quote_name
     # Identifiers come from the models; the values go as parameters.
     sql = (
-        f"SELECT {raw.columns(ApiKey, _KEY_FIELDS, 'k')}, {raw.columns(Organization, _ORG_FIELDS, 'o')} "  # noqa: S608
+        f"SELECT {rawsql.columns(ApiKey, 'k', _KEY_FIELDS)}, {rawsql.columns(Organization, 'o', _ORG_FIELDS)} "  # noqa: S608
         f"FROM {q(ApiKey._meta.db_table)} k "
         f"JOIN {q(Organization._meta.db_table)} o ON o.{q('id')} = k.{q('organization_id')} "
         f"WHERE k.{q('access_key_id')} = %s AND k.{q('revoked_at')} IS NULL"
@@ -94,8 +94,8 @@ def key_lookup(access_key_id: str) -> ApiKey | None:
         row = cursor.fetchone()
     if row is None:
         return None
-    key = raw.instance(ApiKey, _KEY_FIELDS, row[: len(_KEY_FIELDS)])
-    key.organization = raw.instance(Organization, _ORG_FIELDS, row[len(_KEY_FIELDS) :])
+    key = rawsql.instance(ApiKey, "k", row, 0, _KEY_FIELDS)
+    key.organization = rawsql.instance(Organization, "o", row, len(_KEY_FIELDS), _ORG_FIELDS)
     return key
 
 

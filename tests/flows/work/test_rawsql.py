@@ -148,3 +148,51 @@ def test_worker_token_lookup_returns_the_user_and_refuses_unknown_or_inactive() 
     worker.save(update_fields=["is_active"])
     with pytest.raises(AuthenticationFailed):
         WorkerTokenAuthentication().authenticate_credentials(token.key)
+
+
+def test_insert_stores_what_the_orm_reads_back_and_refuses_a_duplicate_name() -> None:
+    from django.db import IntegrityError, transaction
+
+    from flows import rawsql
+
+    org = org_factory()
+    flow = flow_factory(org, task_count=3, lifetime=600)
+    expires = timezone.now() + timedelta(seconds=600)
+    loop = HumanLoop(
+        organization=org.organization,
+        flow_definition=flow,
+        name="raw-insert",
+        input_content='{"a": "é"}',
+        input_sha256="0" * 64,
+        content_classifiers=["FreeOfPersonallyIdentifiableInformation"],
+        task_count=3,
+        expires_at=expires,
+        activation_results={"nested": [1, None, "x"]},
+    )
+    rawsql.insert([loop])
+    assert loop.pk is not None
+    tasks = [Task(loop_id=loop.pk, flow_definition=flow, index=i) for i in range(3)]
+    rawsql.insert(tasks, returning=False)
+    stored = HumanLoop.objects.get(pk=loop.pk)
+    assert stored.created_at is not None
+    assert stored.created_at == loop.created_at
+    assert (stored.name, stored.input_content, stored.status) == ("raw-insert", '{"a": "é"}', "InProgress")
+    assert stored.content_classifiers == ["FreeOfPersonallyIdentifiableInformation"]
+    assert stored.activation_results == {"nested": [1, None, "x"]}
+    assert stored.expires_at == expires
+    assert sorted(Task.objects.filter(loop=stored).values_list("index", "status")) == [
+        (0, "open"),
+        (1, "open"),
+        (2, "open"),
+    ]
+    twin = HumanLoop(
+        organization=org.organization,
+        flow_definition=flow,
+        name="raw-insert",
+        input_content="{}",
+        input_sha256="1" * 64,
+        task_count=3,
+    )
+    with pytest.raises(IntegrityError), transaction.atomic():
+        rawsql.insert([twin])
+    assert HumanLoop.objects.filter(name="raw-insert").count() == 1
