@@ -74,12 +74,29 @@ def retry_delay(attempts: int) -> float:
 # --- Consolidation ---------------------------------------------------------------------------------
 
 
+def reliability_min_answers() -> int:
+    return int(_setting("LOUPE_RELIABILITY_MIN_ANSWERS", 30))
+
+
 def flow_weights(flow: FlowDefinition) -> tuple[dict[str, float], float]:
     """The flow's current reliability weights by public worker id, and the weight for a worker
-    not estimated yet (the median of the others, 1.0 when there are none)."""
-    rows = list(WorkerReliability.objects.filter(flow_definition=flow).values_list("worker__worker_id", "weight"))
+    not estimated yet (the median of the others, 1.0 when there are none).
+
+    An estimate resting on fewer than ``LOUPE_RELIABILITY_MIN_ANSWERS`` discrete answers of the
+    worker is not used: Dawid-Skene on a handful of items can rank a poor worker above two good
+    ones (seen in examples/retraining with 13 answers each), and a weighted vote is then worse
+    than a plain majority. Until at least two workers have enough evidence, every vote weighs
+    the same (a majority vote)."""
+    minimum = reliability_min_answers()
+    rows = list(
+        WorkerReliability.objects.filter(flow_definition=flow, answers__gte=minimum).values_list(
+            "worker__worker_id", "weight"
+        )
+    )
+    if len(rows) < 2:
+        return {}, 1.0
     weights = {wid: w for wid, w in rows}
-    default = statistics.median(weights.values()) if weights else 1.0
+    default = statistics.median(weights.values())
     return weights, default or 1.0
 
 
