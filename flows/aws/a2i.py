@@ -14,7 +14,7 @@ from typing import Any
 from urllib.parse import parse_qsl, unquote
 
 from flows import validation
-from flows.aws.protocol import AwsError, drop_none, iso8601
+from flows.aws.protocol import AwsError, creation_paging, drop_none, iso8601, page_out
 from flows.errors import NotFound
 from flows.models import HumanLoop
 from flows.selectors.loops import loop_get, loop_list
@@ -92,20 +92,8 @@ def list_human_loops(org: Organization, req: dict[str, Any]) -> dict[str, Any]:
     flow = flow_for_arn(organization=org, flow_definition_arn=arn)
     if flow is None:
         raise NotFound(f"Flow definition {arn} does not exist.", field="flowDefinitionArn")
-    after = validation.timestamp(params.get("CreationTimeAfter"), "creationTimeAfter")
-    before = validation.timestamp(params.get("CreationTimeBefore"), "creationTimeBefore")
-    order = validation.sort_order(params.get("SortOrder"))
-    limit = validation.max_results(params.get("MaxResults")) or 100
-    token = validation.next_token(params.get("NextToken"))
-    result = loop_list(
-        flow=flow,
-        created_after=after,
-        created_before=before,
-        descending=order != "Ascending",
-        limit=limit,
-        token=token,
-    )
-    return drop_none({"HumanLoopSummaries": [_summary(loop) for loop in result.items], "NextToken": result.next_token})
+    result = loop_list(flow=flow, paging=creation_paging(params))
+    return page_out("HumanLoopSummaries", result, _summary)
 
 
 def stop_human_loop(org: Organization, req: dict[str, Any]) -> dict[str, Any]:

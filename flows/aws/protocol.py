@@ -1,17 +1,20 @@
 """The two wire protocols (spec/a2i.md §2, §3, §6): rest-json for the A2I runtime, json 1.1 for
-SageMaker. Responses, error bodies, timestamps."""
+SageMaker. Responses, error bodies, timestamps, list paging."""
 
 from __future__ import annotations
 
 import json
 import uuid
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Literal
 
 from django.http import HttpResponse
 
+from flows import validation
 from flows.errors import Conflict, InUse, InvalidInput, LimitExceeded, LoupeError, NotFound, QuotaExceeded, WrongState
+from flows.selectors.pagination import CreationPaging, M, NamePaging, Page
 
 Protocol = Literal["rest-json", "json"]
 
@@ -113,3 +116,42 @@ def epoch(value: datetime | None) -> float | None:
 
 def drop_none(data: dict[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in data.items() if v is not None}
+
+
+def creation_paging(members: Mapping[str, Any]) -> CreationPaging:
+    """CreationTimeAfter, CreationTimeBefore, SortOrder (default Descending), MaxResults and
+    NextToken of a list operation, from its body (json 1.1) or query string (rest-json)."""
+    return CreationPaging(
+        created_after=validation.timestamp(members.get("CreationTimeAfter"), "creationTimeAfter"),
+        created_before=validation.timestamp(members.get("CreationTimeBefore"), "creationTimeBefore"),
+        descending=validation.sort_order(members.get("SortOrder")) != "Ascending",
+        limit=validation.max_results(members.get("MaxResults")) or 100,
+        token=validation.next_token(members.get("NextToken")),
+    )
+
+
+def name_contains(members: Mapping[str, Any], name_pattern: str) -> str | None:
+    """The NameContains filter of a list operation, checked against ``name_pattern``."""
+    return validation.string(
+        members.get("NameContains"), "nameContains", min_len=1, max_len=63, pattern=name_pattern, optional=True
+    )
+
+
+def name_paging(members: Mapping[str, Any], name_pattern: str) -> NamePaging:
+    """NameContains (checked against ``name_pattern``), SortBy (default CreateDate), SortOrder
+    (default Ascending), MaxResults and NextToken of a list operation."""
+    name = name_contains(members, name_pattern)
+    sort_by = validation.enum(members.get("SortBy"), "sortBy", ("Name", "CreateDate"), optional=True)
+    return NamePaging(
+        name_contains=name,
+        sort_by=sort_by or "CreateDate",
+        descending=validation.sort_order(members.get("SortOrder")) == "Descending",
+        limit=validation.max_results(members.get("MaxResults")) or 100,
+        token=validation.next_token(members.get("NextToken")),
+    )
+
+
+def page_out(member: str, result: Page[M], item: Callable[[M], dict[str, Any]]) -> dict[str, Any]:
+    """A list operation's answer: ``member`` holds the page's items, NextToken is there when
+    there are more."""
+    return drop_none({member: [item(x) for x in result.items], "NextToken": result.next_token})

@@ -13,7 +13,7 @@ from django.http import HttpRequest
 from django.urls import reverse
 
 from flows import validation
-from flows.aws.protocol import AwsError, drop_none, epoch
+from flows.aws.protocol import AwsError, creation_paging, drop_none, epoch, name_contains, name_paging, page_out
 from flows.errors import InvalidInput, NotFound
 from flows.models import FlowDefinition, HumanTaskUi
 from flows.selectors import definitions as sel
@@ -58,26 +58,12 @@ def describe_human_task_ui(org: Organization, body: dict[str, Any], request: Htt
     }
 
 
-def _creation_filters(body: dict[str, Any]) -> dict[str, Any]:
-    return {
-        "created_after": validation.timestamp(body.get("CreationTimeAfter"), "creationTimeAfter"),
-        "created_before": validation.timestamp(body.get("CreationTimeBefore"), "creationTimeBefore"),
-        "descending": validation.sort_order(body.get("SortOrder")) != "Ascending",
-        "limit": validation.max_results(body.get("MaxResults")) or 100,
-        "token": validation.next_token(body.get("NextToken")),
-    }
-
-
 def list_human_task_uis(org: Organization, body: dict[str, Any], request: HttpRequest) -> dict[str, Any]:
-    result = sel.task_ui_list(organization=org, **_creation_filters(body))
-    return drop_none(
-        {
-            "HumanTaskUiSummaries": [
-                {"HumanTaskUiName": ui.name, "HumanTaskUiArn": ui.arn, "CreationTime": epoch(ui.created_at)}
-                for ui in result.items
-            ],
-            "NextToken": result.next_token,
-        }
+    result = sel.task_ui_list(organization=org, paging=creation_paging(body))
+    return page_out(
+        "HumanTaskUiSummaries",
+        result,
+        lambda ui: {"HumanTaskUiName": ui.name, "HumanTaskUiArn": ui.arn, "CreationTime": epoch(ui.created_at)},
     )
 
 
@@ -218,25 +204,21 @@ def describe_flow_definition(org: Organization, body: dict[str, Any], request: H
     return _flow_out(flow)
 
 
-def list_flow_definitions(org: Organization, body: dict[str, Any], request: HttpRequest) -> dict[str, Any]:
-    result = sel.flow_list(organization=org, **_creation_filters(body))
+def _flow_summary(flow: FlowDefinition) -> dict[str, Any]:
     return drop_none(
         {
-            "FlowDefinitionSummaries": [
-                drop_none(
-                    {
-                        "FlowDefinitionName": flow.name,
-                        "FlowDefinitionArn": flow.arn,
-                        "FlowDefinitionStatus": flow.status,
-                        "CreationTime": epoch(flow.created_at),
-                        "FailureReason": flow.failure_reason or None,
-                    }
-                )
-                for flow in result.items
-            ],
-            "NextToken": result.next_token,
+            "FlowDefinitionName": flow.name,
+            "FlowDefinitionArn": flow.arn,
+            "FlowDefinitionStatus": flow.status,
+            "CreationTime": epoch(flow.created_at),
+            "FailureReason": flow.failure_reason or None,
         }
     )
+
+
+def list_flow_definitions(org: Organization, body: dict[str, Any], request: HttpRequest) -> dict[str, Any]:
+    result = sel.flow_list(organization=org, paging=creation_paging(body))
+    return page_out("FlowDefinitionSummaries", result, _flow_summary)
 
 
 def delete_flow_definition(org: Organization, body: dict[str, Any], request: HttpRequest) -> dict[str, Any]:
@@ -272,16 +254,27 @@ def _workteam_out(team: Workteam, request: HttpRequest) -> dict[str, Any]:
     )
 
 
+#: The service's keywords -> the request members CreateWorkteam and UpdateWorkteam share.
+_WORKTEAM_MEMBERS = {
+    "name": "WorkteamName",
+    "description": "Description",
+    "member_definitions": "MemberDefinitions",
+    "notification_configuration": "NotificationConfiguration",
+    "worker_access_configuration": "WorkerAccessConfiguration",
+}
+
+
+def _members(body: dict[str, Any], names: dict[str, str]) -> dict[str, Any]:
+    """The service's keyword arguments from the request members ``names`` maps them to."""
+    return {keyword: body.get(member) for keyword, member in names.items()}
+
+
 def create_workteam(org: Organization, body: dict[str, Any], request: HttpRequest) -> dict[str, Any]:
     team = workteams.workteam_create(
         organization=org,
-        name=body.get("WorkteamName"),
-        description=body.get("Description"),
-        member_definitions=body.get("MemberDefinitions"),
         workforce_name=body.get("WorkforceName"),
-        notification_configuration=body.get("NotificationConfiguration"),
-        worker_access_configuration=body.get("WorkerAccessConfiguration"),
         tags=validation.tags(body.get("Tags")),
+        **_members(body, _WORKTEAM_MEMBERS),
     )
     return {"WorkteamArn": team.arn}
 
@@ -291,33 +284,13 @@ def describe_workteam(org: Organization, body: dict[str, Any], request: HttpRequ
     return {"Workteam": _workteam_out(team, request)}
 
 
-def _name_sort(body: dict[str, Any], name_pattern: str) -> dict[str, Any]:
-    name = validation.string(
-        body.get("NameContains"), "nameContains", min_len=1, max_len=63, pattern=name_pattern, optional=True
-    )
-    return {
-        "name_contains": name,
-        "sort_by": validation.enum(body.get("SortBy"), "sortBy", ("Name", "CreateDate"), optional=True) or "CreateDate",
-        "descending": validation.sort_order(body.get("SortOrder")) == "Descending",
-        "limit": validation.max_results(body.get("MaxResults")) or 100,
-        "token": validation.next_token(body.get("NextToken")),
-    }
-
-
 def list_workteams(org: Organization, body: dict[str, Any], request: HttpRequest) -> dict[str, Any]:
-    result = sel.workteam_list(organization=org, **_name_sort(body, validation.WORKTEAM_NAME))
-    return drop_none({"Workteams": [_workteam_out(t, request) for t in result.items], "NextToken": result.next_token})
+    result = sel.workteam_list(organization=org, paging=name_paging(body, validation.WORKTEAM_NAME))
+    return page_out("Workteams", result, lambda team: _workteam_out(team, request))
 
 
 def update_workteam(org: Organization, body: dict[str, Any], request: HttpRequest) -> dict[str, Any]:
-    team = workteams.workteam_update(
-        organization=org,
-        name=body.get("WorkteamName"),
-        member_definitions=body.get("MemberDefinitions"),
-        description=body.get("Description"),
-        notification_configuration=body.get("NotificationConfiguration"),
-        worker_access_configuration=body.get("WorkerAccessConfiguration"),
-    )
+    team = workteams.workteam_update(organization=org, **_members(body, _WORKTEAM_MEMBERS))
     return {"Workteam": _workteam_out(team, request)}
 
 
@@ -339,18 +312,13 @@ def _subscribed_out(team: Workteam) -> dict[str, Any]:
 
 
 def list_subscribed_workteams(org: Organization, body: dict[str, Any], request: HttpRequest) -> dict[str, Any]:
-    name = validation.string(
-        body.get("NameContains"), "nameContains", min_len=1, max_len=63, pattern=validation.WORKTEAM_NAME, optional=True
-    )
     result = sel.subscription_list(
         organization=org,
-        name_contains=name,
+        name_contains=name_contains(body, validation.WORKTEAM_NAME),
         limit=validation.max_results(body.get("MaxResults")) or 100,
         token=validation.next_token(body.get("NextToken")),
     )
-    return drop_none(
-        {"SubscribedWorkteams": [_subscribed_out(s.workteam) for s in result.items], "NextToken": result.next_token}
-    )
+    return page_out("SubscribedWorkteams", result, lambda sub: _subscribed_out(sub.workteam))
 
 
 def describe_subscribed_workteam(org: Organization, body: dict[str, Any], request: HttpRequest) -> dict[str, Any]:
@@ -386,16 +354,22 @@ def _workforce_out(workforce: Workforce, request: HttpRequest) -> dict[str, Any]
     )
 
 
+#: The service's keywords -> the request members CreateWorkforce and UpdateWorkforce share.
+_WORKFORCE_MEMBERS = {
+    "name": "WorkforceName",
+    "oidc_config": "OidcConfig",
+    "source_ip_config": "SourceIpConfig",
+    "vpc_config": "WorkforceVpcConfig",
+    "ip_address_type": "IpAddressType",
+}
+
+
 def create_workforce(org: Organization, body: dict[str, Any], request: HttpRequest) -> dict[str, Any]:
     workforce = workforces.workforce_create(
         organization=org,
-        name=body.get("WorkforceName"),
         cognito_config=body.get("CognitoConfig"),
-        oidc_config=body.get("OidcConfig"),
-        source_ip_config=body.get("SourceIpConfig"),
-        vpc_config=body.get("WorkforceVpcConfig"),
-        ip_address_type=body.get("IpAddressType"),
         tags=validation.tags(body.get("Tags")),
+        **_members(body, _WORKFORCE_MEMBERS),
     )
     return {"WorkforceArn": workforce.arn}
 
@@ -406,19 +380,12 @@ def describe_workforce(org: Organization, body: dict[str, Any], request: HttpReq
 
 
 def list_workforces(org: Organization, body: dict[str, Any], request: HttpRequest) -> dict[str, Any]:
-    result = sel.workforce_list(organization=org, **_name_sort(body, validation.WORKFORCE_NAME))
-    return drop_none({"Workforces": [_workforce_out(w, request) for w in result.items], "NextToken": result.next_token})
+    result = sel.workforce_list(organization=org, paging=name_paging(body, validation.WORKFORCE_NAME))
+    return page_out("Workforces", result, lambda workforce: _workforce_out(workforce, request))
 
 
 def update_workforce(org: Organization, body: dict[str, Any], request: HttpRequest) -> dict[str, Any]:
-    workforce = workforces.workforce_update(
-        organization=org,
-        name=body.get("WorkforceName"),
-        source_ip_config=body.get("SourceIpConfig"),
-        oidc_config=body.get("OidcConfig"),
-        vpc_config=body.get("WorkforceVpcConfig"),
-        ip_address_type=body.get("IpAddressType"),
-    )
+    workforce = workforces.workforce_update(organization=org, **_members(body, _WORKFORCE_MEMBERS))
     return {"Workforce": _workforce_out(workforce, request)}
 
 
@@ -446,7 +413,7 @@ def list_tags(org: Organization, body: dict[str, Any], request: HttpRequest) -> 
     token = validation.next_token(body.get("NextToken"))
     tags.tag_resource_check(organization=org, resource_arn=arn)
     result = sel.tag_list(organization=org, resource_arn=arn, limit=limit, token=token)
-    return drop_none({"Tags": [{"Key": t.key, "Value": t.value} for t in result.items], "NextToken": result.next_token})
+    return page_out("Tags", result, lambda tag: {"Key": tag.key, "Value": tag.value})
 
 
 def delete_tags(org: Organization, body: dict[str, Any], request: HttpRequest) -> dict[str, Any]:

@@ -3,25 +3,17 @@ within one organization."""
 
 from __future__ import annotations
 
-from datetime import datetime
-
-from django.db.models import QuerySet
-
 from flows.errors import NotFound
 from flows.models import FlowDefinition, HumanTaskUi, Tag
-from flows.selectors.pagination import Page, page
+from flows.selectors.pagination import CreationPaging, M, NamePaging, Page, page, page_by_creation, page_by_name
 from workforce.models import Crowd, Organization, VendorSubscription, Workforce, Workteam
 
 
-def _created_between(
-    qs: QuerySet, after: datetime | None, before: datetime | None, field: str = "created_at"
-) -> QuerySet:
-    """SageMaker's creation-time filters: After is inclusive (>=), Before exclusive (<)."""
-    if after is not None:
-        qs = qs.filter(**{f"{field}__gte": after})
-    if before is not None:
-        qs = qs.filter(**{f"{field}__lt": before})
-    return qs
+def _owned(result: Page[M], organization: Organization) -> Page[M]:
+    """``result`` with each item's organization set to ``organization`` (no query per item)."""
+    for item in result.items:
+        item.organization = organization  # type: ignore[attr-defined]
+    return result
 
 
 def task_ui_get(*, organization: Organization, name: str) -> HumanTaskUi:
@@ -32,29 +24,9 @@ def task_ui_get(*, organization: Organization, name: str) -> HumanTaskUi:
     return ui
 
 
-def task_ui_list(
-    *,
-    organization: Organization,
-    created_after: datetime | None = None,
-    created_before: datetime | None = None,
-    descending: bool = True,
-    limit: int = 100,
-    token: str | None = None,
-) -> Page[HumanTaskUi]:
-    qs = _created_between(
-        HumanTaskUi.objects.filter(organization=organization, deleted_at__isnull=True), created_after, created_before
-    )
-    result = page(
-        qs,
-        fields=["created_at", "pk"],
-        descending=descending,
-        limit=limit,
-        token=token,
-        query={"op": "task-uis", "a": created_after, "b": created_before, "d": descending},
-    )
-    for ui in result.items:
-        ui.organization = organization
-    return result
+def task_ui_list(*, organization: Organization, paging: CreationPaging) -> Page[HumanTaskUi]:
+    qs = HumanTaskUi.objects.filter(organization=organization, deleted_at__isnull=True)
+    return _owned(page_by_creation(qs, paging, op="task-uis"), organization)
 
 
 def flow_get(*, organization: Organization, name: str) -> FlowDefinition:
@@ -70,29 +42,9 @@ def flow_get(*, organization: Organization, name: str) -> FlowDefinition:
     return flow
 
 
-def flow_list(
-    *,
-    organization: Organization,
-    created_after: datetime | None = None,
-    created_before: datetime | None = None,
-    descending: bool = True,
-    limit: int = 100,
-    token: str | None = None,
-) -> Page[FlowDefinition]:
-    qs = _created_between(
-        FlowDefinition.objects.filter(organization=organization, deleted_at__isnull=True), created_after, created_before
-    )
-    result = page(
-        qs,
-        fields=["created_at", "pk"],
-        descending=descending,
-        limit=limit,
-        token=token,
-        query={"op": "flows", "a": created_after, "b": created_before, "d": descending},
-    )
-    for flow in result.items:
-        flow.organization = organization
-    return result
+def flow_list(*, organization: Organization, paging: CreationPaging) -> Page[FlowDefinition]:
+    qs = FlowDefinition.objects.filter(organization=organization, deleted_at__isnull=True)
+    return _owned(page_by_creation(qs, paging, op="flows"), organization)
 
 
 def workteam_get(*, organization: Organization, name: str) -> Workteam:
@@ -104,28 +56,10 @@ def workteam_get(*, organization: Organization, name: str) -> Workteam:
     return team
 
 
-def workteam_list(
-    *,
-    organization: Organization,
-    name_contains: str | None = None,
-    sort_by: str = "CreateDate",
-    descending: bool = False,
-    limit: int = 100,
-    token: str | None = None,
-) -> Page[Workteam]:
+def workteam_list(*, organization: Organization, paging: NamePaging) -> Page[Workteam]:
     qs = Workteam.objects.select_related("workforce").filter(organization=organization)
-    if name_contains:
-        qs = qs.filter(name__icontains=name_contains)
-    result = page(
-        qs,
-        fields=["name", "pk"] if sort_by == "Name" else ["created_at", "pk"],
-        descending=descending,
-        limit=limit,
-        token=token,
-        query={"op": "workteams", "n": name_contains, "s": sort_by, "d": descending},
-    )
+    result = _owned(page_by_name(qs, paging, op="workteams"), organization)
     for team in result.items:
-        team.organization = organization
         team.workforce.organization = organization
     return result
 
@@ -142,29 +76,9 @@ def workforce_get(*, organization: Organization, name: str) -> Workforce:
     return workforce
 
 
-def workforce_list(
-    *,
-    organization: Organization,
-    name_contains: str | None = None,
-    sort_by: str = "CreateDate",
-    descending: bool = False,
-    limit: int = 100,
-    token: str | None = None,
-) -> Page[Workforce]:
+def workforce_list(*, organization: Organization, paging: NamePaging) -> Page[Workforce]:
     qs = Workforce.objects.filter(organization=organization)
-    if name_contains:
-        qs = qs.filter(name__icontains=name_contains)
-    result = page(
-        qs,
-        fields=["name", "pk"] if sort_by == "Name" else ["created_at", "pk"],
-        descending=descending,
-        limit=limit,
-        token=token,
-        query={"op": "workforces", "n": name_contains, "s": sort_by, "d": descending},
-    )
-    for workforce in result.items:
-        workforce.organization = organization
-    return result
+    return _owned(page_by_name(qs, paging, op="workforces"), organization)
 
 
 def subscription_list(

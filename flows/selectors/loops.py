@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-from datetime import datetime
-
 from flows.errors import NotFound
 from flows.models import FlowDefinition, HumanLoop
-from flows.selectors.pagination import Page, page
+from flows.selectors.pagination import CreationPaging, Page, page_by_creation
 from workforce.models import Organization
 
 
@@ -23,29 +21,12 @@ def loop_get(*, organization: Organization, name: str) -> HumanLoop:
     return loop
 
 
-def loop_list(
-    *,
-    flow: FlowDefinition,
-    created_after: datetime | None = None,
-    created_before: datetime | None = None,
-    descending: bool = True,
-    limit: int = 100,
-    token: str | None = None,
-) -> Page[HumanLoop]:
+def loop_list(*, flow: FlowDefinition, paging: CreationPaging) -> Page[HumanLoop]:
     """Loops of one flow by creation time (After inclusive, Before exclusive, as SageMaker)."""
-    qs = HumanLoop.objects.filter(flow_definition=flow, deleted_at__isnull=True, is_gold=False)
-    if created_after is not None:
-        qs = qs.filter(created_at__gte=created_after)
-    if created_before is not None:
-        qs = qs.filter(created_at__lt=created_before)
-    result = page(
-        qs.only("pk", "name", "status", "created_at", "failure_reason", "organization_id", "flow_definition_id"),
-        fields=["created_at", "pk"],
-        descending=descending,
-        limit=limit,
-        token=token,
-        query={"op": "loops", "f": flow.pk, "a": created_after, "b": created_before, "d": descending},
+    qs = HumanLoop.objects.filter(flow_definition=flow, deleted_at__isnull=True, is_gold=False).only(
+        "pk", "name", "status", "created_at", "failure_reason", "organization_id", "flow_definition_id"
     )
+    result = page_by_creation(qs, paging, op="loops", f=flow.pk)
     for loop in result.items:
         loop.organization = flow.organization
         loop.flow_definition = flow

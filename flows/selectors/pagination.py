@@ -81,3 +81,58 @@ def page(
         key = [_encode_value(getattr(last, f)) for f in fields]
         next_token = signing.dumps({"k": key, "q": fp}, salt=_SALT, compress=True)
     return Page(items=rows, next_token=next_token)
+
+
+@dataclass(frozen=True)
+class CreationPaging:
+    """A list operation's creation-time filters and paging (CreationTimeAfter inclusive,
+    CreationTimeBefore exclusive, SortOrder, MaxResults, NextToken)."""
+
+    created_after: datetime | None = None
+    created_before: datetime | None = None
+    descending: bool = True
+    limit: int = 100
+    token: str | None = None
+
+
+@dataclass(frozen=True)
+class NamePaging:
+    """A list operation's NameContains filter, SortBy (Name or CreateDate) and paging."""
+
+    name_contains: str | None = None
+    sort_by: str = "CreateDate"
+    descending: bool = False
+    limit: int = 100
+    token: str | None = None
+
+
+def page_by_creation(qs: QuerySet[M], paging: CreationPaging, *, op: str, **query: Any) -> Page[M]:
+    """One page of ``qs`` within the creation-time window, ordered by creation time. ``op`` and
+    ``query`` identify the listing in the token's fingerprint."""
+    if paging.created_after is not None:
+        qs = qs.filter(created_at__gte=paging.created_after)
+    if paging.created_before is not None:
+        qs = qs.filter(created_at__lt=paging.created_before)
+    return page(
+        qs,
+        fields=["created_at", "pk"],
+        descending=paging.descending,
+        limit=paging.limit,
+        token=paging.token,
+        query={"op": op, **query, "a": paging.created_after, "b": paging.created_before, "d": paging.descending},
+    )
+
+
+def page_by_name(qs: QuerySet[M], paging: NamePaging, *, op: str) -> Page[M]:
+    """One page of ``qs`` narrowed to names containing ``name_contains`` (any case), ordered by
+    name or creation time."""
+    if paging.name_contains:
+        qs = qs.filter(name__icontains=paging.name_contains)
+    return page(
+        qs,
+        fields=["name", "pk"] if paging.sort_by == "Name" else ["created_at", "pk"],
+        descending=paging.descending,
+        limit=paging.limit,
+        token=paging.token,
+        query={"op": op, "n": paging.name_contains, "s": paging.sort_by, "d": paging.descending},
+    )
