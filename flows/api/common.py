@@ -3,18 +3,23 @@
 from __future__ import annotations
 
 import json
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema_field
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_field
 from rest_framework import serializers
-from rest_framework.pagination import CursorPagination
+from rest_framework.pagination import BasePagination, CursorPagination
 from rest_framework.request import Request
+from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from flows.api import schema as _schema  # noqa: F401  (registers the auth schemes)
 from flows.api.access import ORGANIZATION_HEADER, IsOrganizationEngineer, caller_organization
 from workforce.models import Organization
+
+#: A view method, as a schema decorator gives it back.
+F = TypeVar("F", bound=Callable[..., Any])
 
 
 class EngineerApi(APIView):
@@ -27,6 +32,48 @@ class EngineerApi(APIView):
     @property
     def organization(self) -> Organization:
         return caller_organization(self.request)
+
+    def list_page(
+        self,
+        request: Request,
+        query: Callable[..., Any],
+        item: type[serializers.Serializer],
+        *,
+        filters: type[serializers.Serializer] | None = None,
+        **also: str,
+    ) -> Response:
+        """A list GET: the query parameters checked by ``filters`` (ListFilterSerializer by default),
+        ``query`` called with the organization, the name and creation-time filters and each of
+        ``also`` (its keyword -> the filter it takes), and one cursor page of ``item``."""
+        f = validated(filters or ListFilterSerializer, request.query_params)
+        qs = query(
+            organization=self.organization,
+            name=f.get("name"),
+            created_after=f.get("created_after"),
+            created_before=f.get("created_before"),
+            **{keyword: f.get(member) for keyword, member in also.items()},
+        )
+        return cursor_page(self, request, qs, item)
+
+
+def validated(serializer_class: type[serializers.Serializer], data: Any) -> dict[str, Any]:
+    """``data`` as ``serializer_class`` checked it (ValidationError, a 400 problem body, if not valid)."""
+    serializer = serializer_class(data=data)
+    serializer.is_valid(raise_exception=True)
+    return serializer.validated_data
+
+
+def cursor_page(
+    view: APIView,
+    request: Request,
+    qs: Any,
+    item: type[serializers.Serializer],
+    pagination: type[BasePagination] | None = None,
+) -> Response:
+    """One page of ``qs`` (NewestFirstPagination by default), its items rendered by ``item``."""
+    paginator = (pagination or NewestFirstPagination)()
+    page: Any = paginator.paginate_queryset(qs, request, view=view)
+    return paginator.get_paginated_response(item(page, many=True).data)
 
 
 class ProblemSerializer(serializers.Serializer):
@@ -141,3 +188,55 @@ def tags_input(value: list[dict[str, str]] | None) -> list[dict[str, str]]:
 class TagSerializer(serializers.Serializer):
     key = serializers.CharField(max_length=128)
     value = serializers.CharField(max_length=256, allow_blank=True, required=False, default="")
+
+
+def list_operation(
+    operation_id: str,
+    tag: str,
+    page: str,
+    item: type[serializers.Serializer],
+    filters: type[serializers.Serializer] = ListFilterSerializer,
+) -> Callable[[F], F]:
+    """The schema of a list GET: ``filters`` as query parameters, a cursor page (component
+    ``page``) of ``item``."""
+    return extend_schema(
+        operation_id=operation_id,
+        tags=[tag],
+        parameters=[filters, ORGANIZATION_PARAMETER],
+        responses={200: paginated_schema(page, item), **problems(400)},
+    )
+
+
+def create_operation(
+    operation_id: str, tag: str, request: type[serializers.Serializer], created: type[serializers.Serializer]
+) -> Callable[[F], F]:
+    """The schema of a create POST: ``request`` in, 201 with ``created``, or a problem (invalid
+    input, a name in use, a limit reached)."""
+    return extend_schema(
+        operation_id=operation_id,
+        tags=[tag],
+        parameters=[ORGANIZATION_PARAMETER],
+        request=request,
+        responses={201: created, **problems(400, 409, 429)},
+    )
+
+
+def describe_operation(operation_id: str, tag: str, item: type[serializers.Serializer]) -> Callable[[F], F]:
+    """The schema of a describe GET: ``item``, or 404."""
+    return extend_schema(
+        operation_id=operation_id,
+        tags=[tag],
+        parameters=[ORGANIZATION_PARAMETER],
+        responses={200: item, **problems(404)},
+    )
+
+
+def delete_operation(operation_id: str, tag: str, *statuses: int) -> Callable[[F], F]:
+    """The schema of a DELETE answering 204, or the problems ``statuses``."""
+    return extend_schema(
+        operation_id=operation_id,
+        tags=[tag],
+        parameters=[ORGANIZATION_PARAMETER],
+        request=None,
+        responses={204: OpenApiResponse(description="Deleted."), **problems(*statuses)},
+    )

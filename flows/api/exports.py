@@ -17,7 +17,7 @@ from rest_framework import serializers
 from rest_framework.negotiation import DefaultContentNegotiation
 from rest_framework.request import Request
 
-from flows.api.common import ORGANIZATION_PARAMETER, EngineerApi, StrictInputSerializer, problems
+from flows.api.common import ORGANIZATION_PARAMETER, EngineerApi, StrictInputSerializer, problems, validated
 from flows.exports import FORMATS
 from flows.exports.dataset import export_after_id, export_count
 from flows.exports.writer import CONTENT_TYPES, EXTENSIONS, export_stream
@@ -62,9 +62,7 @@ class FlowExportApi(EngineerApi):
         },
     )
     def get(self, request: Request, name: str) -> StreamingHttpResponse:
-        query = ExportQuerySerializer(data=request.query_params.dict())
-        query.is_valid(raise_exception=True)
-        q = query.validated_data
+        q = validated(ExportQuerySerializer, request.query_params.dict())
         flow = flow_get(organization=self.organization, name=name)
         after_id = export_after_id(flow=flow, after=q.get("after"))
         fmt = q["format"]

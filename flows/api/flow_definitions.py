@@ -20,13 +20,14 @@ from flows.api.common import (
     ORGANIZATION_PARAMETER,
     EngineerApi,
     JsonTextField,
-    ListFilterSerializer,
-    NewestFirstPagination,
     StrictInputSerializer,
     TagSerializer,
-    paginated_schema,
+    create_operation,
+    describe_operation,
+    list_operation,
     problems,
     tags_input,
+    validated,
 )
 from flows.models import FlowDefinition, FlowDefinitionStatus
 from flows.selectors.definitions import flow_get
@@ -178,37 +179,13 @@ class FlowDefinitionsApi(EngineerApi):
         tags = TagSerializer(many=True, required=False)
         review = FlowReviewSerializer(required=False, help_text="Loupe extension: the review stage.")
 
-    @extend_schema(
-        operation_id="flow_definitions_list",
-        tags=["flow definitions"],
-        parameters=[ListFilterSerializer, ORGANIZATION_PARAMETER],
-        responses={200: paginated_schema("FlowDefinitionPage", FlowDefinitionSummarySerializer), **problems(400)},
-    )
+    @list_operation("flow_definitions_list", "flow definitions", "FlowDefinitionPage", FlowDefinitionSummarySerializer)
     def get(self, request: Request) -> Response:
-        filters = ListFilterSerializer(data=request.query_params)
-        filters.is_valid(raise_exception=True)
-        f = filters.validated_data
-        qs = flow_query(
-            organization=self.organization,
-            name=f.get("name"),
-            created_after=f.get("created_after"),
-            created_before=f.get("created_before"),
-        )
-        paginator = NewestFirstPagination()
-        page = paginator.paginate_queryset(qs, request, view=self)
-        return paginator.get_paginated_response(FlowDefinitionSummarySerializer(page, many=True).data)
+        return self.list_page(request, flow_query, FlowDefinitionSummarySerializer)
 
-    @extend_schema(
-        operation_id="flow_definitions_create",
-        tags=["flow definitions"],
-        parameters=[ORGANIZATION_PARAMETER],
-        request=InputSerializer,
-        responses={201: FlowDefinitionSerializer, **problems(400, 409, 429)},
-    )
+    @create_operation("flow_definitions_create", "flow definitions", InputSerializer, FlowDefinitionSerializer)
     def post(self, request: Request) -> Response:
-        serializer = self.InputSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        d = serializer.validated_data
+        d = validated(self.InputSerializer, request.data)
         org = self.organization
         review = d.get("review")
         if review is not None and review.get("reviewer_workteam"):
@@ -262,12 +239,7 @@ class FlowDefinitionDetailApi(EngineerApi):
 
     field_aliases = FLOW_FIELDS
 
-    @extend_schema(
-        operation_id="flow_definitions_describe",
-        tags=["flow definitions"],
-        parameters=[ORGANIZATION_PARAMETER],
-        responses={200: FlowDefinitionSerializer, **problems(404)},
-    )
+    @describe_operation("flow_definitions_describe", "flow definitions", FlowDefinitionSerializer)
     def get(self, request: Request, name: str) -> Response:
         return Response(FlowDefinitionSerializer(flow_get(organization=self.organization, name=name)).data)
 

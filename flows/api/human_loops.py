@@ -19,10 +19,12 @@ from flows.api.common import (
     EngineerApi,
     JsonTextField,
     ListFilterSerializer,
-    NewestFirstPagination,
     StrictInputSerializer,
-    paginated_schema,
+    delete_operation,
+    describe_operation,
+    list_operation,
     problems,
+    validated,
 )
 from flows.api.errors import domain_error_code, rest_field, rest_message
 from flows.models import HumanLoop, HumanLoopStatus
@@ -93,9 +95,7 @@ class HumanLoopStartApi(EngineerApi):
         },
     )
     def post(self, request: Request) -> Response:
-        serializer = self.InputSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        data = serializer.validated_data
+        data = validated(self.InputSerializer, request.data)
         org = self.organization
         loop, created = loop_start(
             organization=org,
@@ -118,27 +118,16 @@ class HumanLoopListApi(EngineerApi):
         status = serializers.ChoiceField(choices=HumanLoopStatus.choices, required=False)
         flow_definition = serializers.CharField(required=False, max_length=63, help_text="A flow definition name.")
 
-    @extend_schema(
-        operation_id="human_loops_list",
-        tags=["human loops"],
-        parameters=[FilterSerializer, ORGANIZATION_PARAMETER],
-        responses={200: paginated_schema("HumanLoopPage", HumanLoopSummarySerializer), **problems(400)},
-    )
+    @list_operation("human_loops_list", "human loops", "HumanLoopPage", HumanLoopSummarySerializer, FilterSerializer)
     def get(self, request: Request) -> Response:
-        filters = self.FilterSerializer(data=request.query_params)
-        filters.is_valid(raise_exception=True)
-        f = filters.validated_data
-        qs = loop_query(
-            organization=self.organization,
-            status=f.get("status"),
-            flow_name=f.get("flow_definition"),
-            name=f.get("name"),
-            created_after=f.get("created_after"),
-            created_before=f.get("created_before"),
+        return self.list_page(
+            request,
+            loop_query,
+            HumanLoopSummarySerializer,
+            filters=self.FilterSerializer,
+            status="status",
+            flow_name="flow_definition",
         )
-        paginator = NewestFirstPagination()
-        page = paginator.paginate_queryset(qs, request, view=self)
-        return paginator.get_paginated_response(HumanLoopSummarySerializer(page, many=True).data)
 
 
 class HumanLoopsApi(HumanLoopStartApi, HumanLoopListApi):
@@ -150,23 +139,12 @@ class HumanLoopDetailApi(EngineerApi):
 
     field_aliases = LOOP_FIELDS
 
-    @extend_schema(
-        operation_id="human_loops_describe",
-        tags=["human loops"],
-        parameters=[ORGANIZATION_PARAMETER],
-        responses={200: HumanLoopSerializer, **problems(404)},
-    )
+    @describe_operation("human_loops_describe", "human loops", HumanLoopSerializer)
     def get(self, request: Request, name: str) -> Response:
         loop = loop_get(organization=self.organization, name=name)
         return Response(HumanLoopSerializer(loop).data)
 
-    @extend_schema(
-        operation_id="human_loops_delete",
-        tags=["human loops"],
-        parameters=[ORGANIZATION_PARAMETER],
-        request=None,
-        responses={204: OpenApiResponse(description="Deleted."), **problems(400, 404)},
-    )
+    @delete_operation("human_loops_delete", "human loops", 400, 404)
     def delete(self, request: Request, name: str) -> Response:
         loop_delete(organization=self.organization, name=name)
         return Response(status=status.HTTP_204_NO_CONTENT)
@@ -248,9 +226,7 @@ class HumanLoopBatchStartApi(EngineerApi):
         responses={200: BatchOutputSerializer, **problems(400, 409)},
     )
     def post(self, request: Request) -> Response:
-        serializer = self.InputSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        data = serializer.validated_data
+        data = validated(self.InputSerializer, request.data)
         results = loops_start_batch(
             organization=self.organization, items=data["items"], default_flow_definition=data.get("flow_definition")
         )

@@ -8,7 +8,14 @@ from rest_framework import serializers, status
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from flows.api.common import ORGANIZATION_PARAMETER, EngineerApi, StrictInputSerializer, problems
+from flows.api.common import (
+    ORGANIZATION_PARAMETER,
+    EngineerApi,
+    StrictInputSerializer,
+    describe_operation,
+    problems,
+    validated,
+)
 from flows.errors import NotFound
 from flows.selectors.results import bucket_mappings_for_organization
 from flows.services.outputs import bucket_mapping_create, bucket_mapping_delete
@@ -49,9 +56,7 @@ class BucketMappingsApi(EngineerApi):
         responses={201: BucketMappingSerializer, **problems(400, 409)},
     )
     def post(self, request: Request) -> Response:
-        serializer = self.InputSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        d = serializer.validated_data
+        d = validated(self.InputSerializer, request.data)
         mapping = bucket_mapping_create(organization=self.organization, bucket=d["bucket"], local_path=d["local_path"])
         return Response(BucketMappingSerializer(mapping).data, status=status.HTTP_201_CREATED)
 
@@ -59,12 +64,7 @@ class BucketMappingsApi(EngineerApi):
 class BucketMappingDetailApi(EngineerApi):
     """/bucket-mappings/{bucket}: GET, DELETE."""
 
-    @extend_schema(
-        operation_id="bucket_mappings_retrieve",
-        tags=["outputs"],
-        parameters=[ORGANIZATION_PARAMETER],
-        responses={200: BucketMappingSerializer, **problems(404)},
-    )
+    @describe_operation("bucket_mappings_retrieve", "outputs", BucketMappingSerializer)
     def get(self, request: Request, bucket: str) -> Response:
         mapping = bucket_mappings_for_organization(self.organization).filter(bucket=bucket).first()
         if mapping is None:

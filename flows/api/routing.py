@@ -18,7 +18,7 @@ from rest_framework import serializers, status
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from flows.api.common import ORGANIZATION_PARAMETER, EngineerApi, StrictInputSerializer, problems
+from flows.api.common import ORGANIZATION_PARAMETER, EngineerApi, StrictInputSerializer, problems, validated
 from flows.calibration import Calibration, thin
 from flows.selectors.calibration import CalibrationPaths, flow_calibration
 from flows.services.routing import RouteResult, flow_route
@@ -103,9 +103,7 @@ class FlowRouteApi(EngineerApi):
         ],
     )
     def post(self, request: Request, name: str) -> Response:
-        data = RouteInputSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
-        v = data.validated_data
+        v = validated(RouteInputSerializer, request.data)
         result = flow_route(
             organization=self.organization,
             flow_name=name,
@@ -193,9 +191,7 @@ class FlowCalibrationApi(EngineerApi):
         ),
     )
     def get(self, request: Request, name: str) -> Response:
-        query = CalibrationQuerySerializer(data=request.query_params.dict())
-        query.is_valid(raise_exception=True)
-        q = query.validated_data
+        q = validated(CalibrationQuerySerializer, request.query_params.dict())
         result, paths = flow_calibration(
             organization=self.organization,
             name=name,

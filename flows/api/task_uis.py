@@ -5,7 +5,7 @@ Templates are immutable once created, as in A2I: there is no update.
 
 from __future__ import annotations
 
-from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_serializer
+from drf_spectacular.utils import extend_schema, extend_schema_serializer
 from rest_framework import serializers, status
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -14,13 +14,15 @@ from flows import validation
 from flows.api.common import (
     ORGANIZATION_PARAMETER,
     EngineerApi,
-    ListFilterSerializer,
-    NewestFirstPagination,
     StrictInputSerializer,
     TagSerializer,
-    paginated_schema,
+    create_operation,
+    delete_operation,
+    describe_operation,
+    list_operation,
     problems,
     tags_input,
+    validated,
 )
 from flows.models import HumanTaskUiStatus
 from flows.selectors.definitions import task_ui_get
@@ -54,37 +56,13 @@ class TaskUisApi(EngineerApi):
         template = serializers.CharField(trim_whitespace=False, help_text="Liquid + HTML with crowd-* elements.")
         tags = TagSerializer(many=True, required=False)
 
-    @extend_schema(
-        operation_id="task_uis_list",
-        tags=["task UIs"],
-        parameters=[ListFilterSerializer, ORGANIZATION_PARAMETER],
-        responses={200: paginated_schema("TaskUiPage", TaskUiSummarySerializer), **problems(400)},
-    )
+    @list_operation("task_uis_list", "task UIs", "TaskUiPage", TaskUiSummarySerializer)
     def get(self, request: Request) -> Response:
-        filters = ListFilterSerializer(data=request.query_params)
-        filters.is_valid(raise_exception=True)
-        f = filters.validated_data
-        qs = task_ui_query(
-            organization=self.organization,
-            name=f.get("name"),
-            created_after=f.get("created_after"),
-            created_before=f.get("created_before"),
-        )
-        paginator = NewestFirstPagination()
-        page = paginator.paginate_queryset(qs, request, view=self)
-        return paginator.get_paginated_response(TaskUiSummarySerializer(page, many=True).data)
+        return self.list_page(request, task_ui_query, TaskUiSummarySerializer)
 
-    @extend_schema(
-        operation_id="task_uis_create",
-        tags=["task UIs"],
-        parameters=[ORGANIZATION_PARAMETER],
-        request=InputSerializer,
-        responses={201: TaskUiSerializer, **problems(400, 409, 429)},
-    )
+    @create_operation("task_uis_create", "task UIs", InputSerializer, TaskUiSerializer)
     def post(self, request: Request) -> Response:
-        serializer = self.InputSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        data = serializer.validated_data
+        data = validated(self.InputSerializer, request.data)
         ui = task_ui_create(
             organization=self.organization,
             name=data["name"],
@@ -99,22 +77,11 @@ class TaskUiDetailApi(EngineerApi):
 
     field_aliases = TASK_UI_FIELDS
 
-    @extend_schema(
-        operation_id="task_uis_describe",
-        tags=["task UIs"],
-        parameters=[ORGANIZATION_PARAMETER],
-        responses={200: TaskUiSerializer, **problems(404)},
-    )
+    @describe_operation("task_uis_describe", "task UIs", TaskUiSerializer)
     def get(self, request: Request, name: str) -> Response:
         return Response(TaskUiSerializer(task_ui_get(organization=self.organization, name=name)).data)
 
-    @extend_schema(
-        operation_id="task_uis_delete",
-        tags=["task UIs"],
-        parameters=[ORGANIZATION_PARAMETER],
-        request=None,
-        responses={204: OpenApiResponse(description="Deleted."), **problems(404)},
-    )
+    @delete_operation("task_uis_delete", "task UIs", 404)
     def delete(self, request: Request, name: str) -> Response:
         task_ui_delete(organization=self.organization, name=name)
         return Response(status=status.HTTP_204_NO_CONTENT)
@@ -161,9 +128,7 @@ class RenderUiTemplateApi(EngineerApi):
         from reviews.media import media_signer_for_organization
         from reviews.rendering import template_render
 
-        serializer = self.InputSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        data = serializer.validated_data
+        data = validated(self.InputSerializer, request.data)
         org = self.organization
         if "template" in data:
             content = data["template"]

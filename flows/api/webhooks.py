@@ -14,7 +14,16 @@ from rest_framework.pagination import CursorPagination
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from flows.api.common import ORGANIZATION_PARAMETER, EngineerApi, StrictInputSerializer, paginated_schema, problems
+from flows.api.common import (
+    ORGANIZATION_PARAMETER,
+    EngineerApi,
+    StrictInputSerializer,
+    cursor_page,
+    describe_operation,
+    paginated_schema,
+    problems,
+    validated,
+)
 from flows.selectors.results import webhook_deliveries, webhooks_for_organization
 from flows.services.webhooks import webhook_create, webhook_delete, webhook_get, webhook_update
 
@@ -73,9 +82,7 @@ class WebhooksApi(EngineerApi):
         responses={200: paginated_schema("WebhookPage", WebhookSerializer), **problems()},
     )
     def get(self, request: Request) -> Response:
-        paginator = _Newest()
-        page = paginator.paginate_queryset(webhooks_for_organization(self.organization), request, view=self)
-        return paginator.get_paginated_response(WebhookSerializer(page, many=True).data)
+        return cursor_page(self, request, webhooks_for_organization(self.organization), WebhookSerializer, _Newest)
 
     @extend_schema(
         operation_id="webhooks_create",
@@ -85,9 +92,7 @@ class WebhooksApi(EngineerApi):
         responses={201: WebhookWithSecretSerializer, **problems(400, 404)},
     )
     def post(self, request: Request) -> Response:
-        serializer = self.InputSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        d = serializer.validated_data
+        d = validated(self.InputSerializer, request.data)
         webhook = webhook_create(
             organization=self.organization,
             url=d["url"],
@@ -108,12 +113,7 @@ class WebhookDetailApi(EngineerApi):
         active = serializers.BooleanField(required=False)
         rotate_secret = serializers.BooleanField(required=False, default=False)
 
-    @extend_schema(
-        operation_id="webhooks_retrieve",
-        tags=["webhooks"],
-        parameters=[ORGANIZATION_PARAMETER],
-        responses={200: WebhookSerializer, **problems(404)},
-    )
+    @describe_operation("webhooks_retrieve", "webhooks", WebhookSerializer)
     def get(self, request: Request, webhook_id: int) -> Response:
         return Response(WebhookSerializer(webhook_get(organization=self.organization, webhook_id=webhook_id)).data)
 
@@ -125,9 +125,7 @@ class WebhookDetailApi(EngineerApi):
         responses={200: WebhookSerializer, **problems(400, 404)},
     )
     def patch(self, request: Request, webhook_id: int) -> Response:
-        serializer = self.InputSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        d = serializer.validated_data
+        d = validated(self.InputSerializer, request.data)
         webhook = webhook_update(
             organization=self.organization,
             webhook_id=webhook_id,
@@ -160,6 +158,4 @@ class WebhookDeliveriesApi(EngineerApi):
     )
     def get(self, request: Request, webhook_id: int) -> Response:
         webhook = webhook_get(organization=self.organization, webhook_id=webhook_id)
-        paginator = _Newest()
-        page = paginator.paginate_queryset(webhook_deliveries(webhook), request, view=self)
-        return paginator.get_paginated_response(DeliverySerializer(page, many=True).data)
+        return cursor_page(self, request, webhook_deliveries(webhook), DeliverySerializer, _Newest)

@@ -13,7 +13,7 @@ import re
 from typing import Any
 
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_field, extend_schema_serializer
+from drf_spectacular.utils import extend_schema, extend_schema_field, extend_schema_serializer
 from rest_framework import serializers, status
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -22,13 +22,15 @@ from flows import validation
 from flows.api.common import (
     ORGANIZATION_PARAMETER,
     EngineerApi,
-    ListFilterSerializer,
-    NewestFirstPagination,
     StrictInputSerializer,
     TagSerializer,
-    paginated_schema,
+    create_operation,
+    delete_operation,
+    describe_operation,
+    list_operation,
     problems,
     tags_input,
+    validated,
 )
 from flows.api.errors import snake_case
 from flows.selectors.definitions import workteam_get
@@ -99,37 +101,13 @@ class WorkteamsApi(EngineerApi):
         worker_access_configuration = serializers.DictField(required=False, allow_null=True)
         tags = TagSerializer(many=True, required=False)
 
-    @extend_schema(
-        operation_id="workteams_list",
-        tags=["workteams"],
-        parameters=[ListFilterSerializer, ORGANIZATION_PARAMETER],
-        responses={200: paginated_schema("WorkteamPage", WorkteamSummarySerializer), **problems(400)},
-    )
+    @list_operation("workteams_list", "workteams", "WorkteamPage", WorkteamSummarySerializer)
     def get(self, request: Request) -> Response:
-        filters = ListFilterSerializer(data=request.query_params)
-        filters.is_valid(raise_exception=True)
-        f = filters.validated_data
-        qs = workteam_query(
-            organization=self.organization,
-            name=f.get("name"),
-            created_after=f.get("created_after"),
-            created_before=f.get("created_before"),
-        )
-        paginator = NewestFirstPagination()
-        page = paginator.paginate_queryset(qs, request, view=self)
-        return paginator.get_paginated_response(WorkteamSummarySerializer(page, many=True).data)
+        return self.list_page(request, workteam_query, WorkteamSummarySerializer)
 
-    @extend_schema(
-        operation_id="workteams_create",
-        tags=["workteams"],
-        parameters=[ORGANIZATION_PARAMETER],
-        request=InputSerializer,
-        responses={201: WorkteamSerializer, **problems(400, 409, 429)},
-    )
+    @create_operation("workteams_create", "workteams", InputSerializer, WorkteamSerializer)
     def post(self, request: Request) -> Response:
-        serializer = self.InputSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        d = serializer.validated_data
+        d = validated(self.InputSerializer, request.data)
         org = self.organization
         team = workteam_create(
             organization=org,
@@ -159,12 +137,7 @@ class WorkteamDetailApi(EngineerApi):
         notification_configuration = serializers.DictField(required=False)
         worker_access_configuration = serializers.DictField(required=False)
 
-    @extend_schema(
-        operation_id="workteams_describe",
-        tags=["workteams"],
-        parameters=[ORGANIZATION_PARAMETER],
-        responses={200: WorkteamSerializer, **problems(404)},
-    )
+    @describe_operation("workteams_describe", "workteams", WorkteamSerializer)
     def get(self, request: Request, name: str) -> Response:
         return Response(WorkteamSerializer(workteam_get(organization=self.organization, name=name)).data)
 
@@ -176,9 +149,7 @@ class WorkteamDetailApi(EngineerApi):
         responses={200: WorkteamSerializer, **problems(400, 404)},
     )
     def patch(self, request: Request, name: str) -> Response:
-        serializer = self.UpdateSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        d = serializer.validated_data
+        d = validated(self.UpdateSerializer, request.data)
         org = self.organization
         workteam_update(
             organization=org,
@@ -190,13 +161,7 @@ class WorkteamDetailApi(EngineerApi):
         )
         return Response(WorkteamSerializer(workteam_get(organization=org, name=name)).data)
 
-    @extend_schema(
-        operation_id="workteams_delete",
-        tags=["workteams"],
-        parameters=[ORGANIZATION_PARAMETER],
-        request=None,
-        responses={204: OpenApiResponse(description="Deleted."), **problems(400, 404, 409)},
-    )
+    @delete_operation("workteams_delete", "workteams", 400, 404, 409)
     def delete(self, request: Request, name: str) -> Response:
         workteam_delete(organization=self.organization, name=name)
         return Response(status=status.HTTP_204_NO_CONTENT)
