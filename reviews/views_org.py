@@ -26,7 +26,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from flows import arns
 from flows.errors import LoupeError
-from flows.models import Answer, FlowDefinition, HumanLoop, HumanLoopStatus, HumanTaskUi
+from flows.models import Answer, FlowDefinition, HumanLoop, HumanLoopStatus, HumanTaskUi, OutputWrite
 from flows.services.flow_definitions import HumanLoopConfig, flow_definition_create
 from flows.services.gold import gold_item_withdraw, gold_items_create, gold_items_query, gold_scores
 from flows.services.loops import loop_delete, loop_stop
@@ -488,6 +488,7 @@ def loop_detail(request: HttpRequest, org: Organization, name: str, loop_name: s
             answers=rows,
             consolidated=consolidated,
             tasks=list(loop.tasks.order_by("index")),
+            output_write=OutputWrite.objects.filter(loop=loop).first() if not loop.output_written else None,
         ),
     )
 

@@ -187,3 +187,27 @@ def test_admin_changes_roles_toggles_mfa_and_subscribes() -> None:
     client.post(url, {"action": "mfa", "required": "1"})
     org.organization.refresh_from_db()
     assert org.organization.mfa_required
+
+
+@pytest.mark.django_db
+def test_a_loop_whose_output_has_not_landed_shows_the_attempts_and_the_last_error() -> None:
+    from flows.models import OutputWrite
+
+    org = make_org()
+    client = _engineer(org)
+    flow = click_flow(org)
+    (loop,) = loops_factory(org, flow, 1)
+    worker = member_of(org.workteam, person_factory())
+    task = task_claim(worker=worker, flow_definition=flow)
+    assert task is not None
+    task_submit(worker=worker, task_id=task.pk, answer_content={"label": "cat"})
+    OutputWrite.objects.create(
+        loop=loop, attempts=2, deadline_at=timezone.now(), last_error="NoCredentialsError: Unable to locate credentials"
+    )
+    page = client.get(f"/org/{org.account_id}/console/flows/{flow.name}/loops/{loop.name}/").content.decode()
+    assert "not written yet: 2 attempts" in page
+    assert "NoCredentialsError: Unable to locate credentials" in page
+    HumanLoop.objects.filter(pk=loop.pk).update(output_written=True)
+    page = client.get(f"/org/{org.account_id}/console/flows/{flow.name}/loops/{loop.name}/").content.decode()
+    assert "(written)" in page
+    assert "not written yet" not in page

@@ -16,6 +16,12 @@ from workforce.services import organization_create, public_pool_get_or_create
 
 DEMO_ORG = "Demo"
 DEMO_ADMIN = "admin@loupe.localhost"
+#: The demo organization's bucket: output paths under s3://loupe-demo/ land in var/outputs/loupe-demo/.
+DEMO_BUCKET = "loupe-demo"
+
+
+def _outputs_root() -> Path:
+    return Path(settings.LOUPE_OUTPUT_ROOTS[0]) if settings.LOUPE_OUTPUT_ROOTS else Path(settings.VAR_DIR) / "outputs"
 
 
 class Command(BaseCommand):
@@ -51,6 +57,8 @@ class Command(BaseCommand):
             }
             path.write_text(json.dumps(creds, indent=2))
             path.chmod(0o600)
+        org = Organization.objects.get(name=creds["organization"])
+        outputs = self._demo_bucket(org)
         url = opts["url"].rstrip("/")
         self.stdout.write(
             "\n".join(
@@ -65,8 +73,24 @@ class Command(BaseCommand):
                     f"    aws_access_key_id     = {creds['access_key_id']}",
                     f"    aws_secret_access_key = {creds['secret_access_key']}",
                     f"    private workteam ARN  = {creds['private_workteam_arn']}",
+                    f"  Outputs:         OutputConfig S3OutputPath s3://{DEMO_BUCKET}/... is written to {outputs}/",
+                    "                   (map other buckets with `manage.py bucketmap`, or set AWS_ENDPOINT_URL_S3",
+                    "                   and credentials to write to an S3 endpoint)",
                     f"  (saved in {path})",
                     "",
                 ]
             )
         )
+
+    @staticmethod
+    def _demo_bucket(org: Organization) -> Path:
+        """Map the demo bucket to a folder under the output root (once; kept if the user changed it)."""
+        from flows.models import BucketMapping
+        from flows.services.outputs import bucket_mapping_create
+
+        existing = BucketMapping.objects.filter(organization=org, bucket=DEMO_BUCKET).first()
+        if existing is not None:
+            return Path(existing.local_path)
+        folder = _outputs_root() / DEMO_BUCKET
+        folder.mkdir(parents=True, exist_ok=True)
+        return Path(bucket_mapping_create(organization=org, bucket=DEMO_BUCKET, local_path=str(folder)).local_path)
