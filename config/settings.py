@@ -125,6 +125,8 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "timeout": 30,
         "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;",
     }
+    # Django's backend with the process's write transactions taken in turn (config/sqlite/base.py).
+    DATABASES["default"]["ENGINE"] = "config.sqlite"
     # A file, not :memory:, so that a live server process can share the test database.
     DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / f"test-{_test_suffix}.sqlite3")}
     # Keep each serving thread's connection: opening one and running the PRAGMAs above on every

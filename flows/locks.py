@@ -14,14 +14,13 @@ SQLite has no row locks: the settings open every transaction with ``BEGIN IMMEDI
 the database's write lock at once, so a write transaction is serialised as a whole and the
 ``select_for_update`` calls here are plain selects. What SQLite does badly is *waiting*: a writer
 that finds the lock taken sleeps and retries with a growing back-off (the busy timeout), which puts
-the tail latency of a busy server in the seconds (DESIGN.md, "Serving HTTP"). ``write_transaction``
-therefore also serialises this process's write transactions on a ``threading.Lock`` when the
-database is SQLite: waiters queue on the lock and start the moment it is free.
+the tail latency of a busy server in the seconds (DESIGN.md, "Serving HTTP"). The SQLite backend
+(``config/sqlite/base.py``) therefore also serialises the process's write transactions on a
+``threading.Lock``: waiters queue on the lock and start the moment it is free.
 """
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from datetime import datetime
@@ -40,40 +39,15 @@ from flows.models import (
 )
 from workforce.models import Organization, User
 
-_sqlite_writer = threading.Lock()
-
 
 @contextmanager
 def write_transaction() -> Iterator[None]:
-    """``transaction.atomic()``, serialised inside this process when the database is SQLite.
-
-    The process lock is released as soon as the transaction commits (or rolls back), before the
-    on-commit callbacks run. Inside an atomic block already (a caller's transaction, or a test's),
-    the block has BEGUN
-    (and on SQLite holds the write lock), so only the atomic part applies: taking the process lock
-    there could wait on a thread that is itself waiting for our SQLite write lock.
-    """
-    if connection.vendor != "sqlite" or connection.in_atomic_block:
-        with transaction.atomic():
-            yield
-        return
-    _sqlite_writer.acquire()
-    held = True
-
-    def release() -> None:
-        nonlocal held
-        if held:
-            held = False
-            _sqlite_writer.release()
-
-    try:
-        with transaction.atomic():
-            # The first on-commit callback: the next writer starts while this one's callbacks
-            # (channel sends, enqueues) run.
-            transaction.on_commit(release)
-            yield
-    finally:
-        release()
+    """A write transaction: ``transaction.atomic()``. On SQLite the database backend
+    (``config/sqlite/base.py``) takes the process's writer lock at ``BEGIN`` and gives it back at
+    commit or rollback, before the on-commit callbacks run, for every write transaction of the
+    process (the background worker's and housekeeping's too)."""
+    with transaction.atomic():
+        yield
 
 
 def _locked(qs: QuerySet, *, skip_locked: bool = False, of: tuple[str, ...] = ("self",)) -> QuerySet:

@@ -27,7 +27,7 @@ def free_port() -> int:
 def test_database_url() -> str:
     """The DATABASE_URL of the test database this process set up."""
     sd = connection.settings_dict
-    if sd["ENGINE"] == "django.db.backends.sqlite3":
+    if sd["ENGINE"] in ("django.db.backends.sqlite3", "config.sqlite"):
         return f"sqlite:///{sd['NAME']}"
     user = sd.get("USER") or ""
     password = f":{sd['PASSWORD']}" if sd.get("PASSWORD") else ""
