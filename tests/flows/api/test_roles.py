@@ -484,3 +484,102 @@ def test_another_organizations_flow_or_task_ui_cannot_be_used(org: Org, mapped_r
         assert response.status_code in (400, 404), (response.status_code, response.content[:300])
         problem_of(response)
     assert (HumanLoop.objects.count(), FlowDefinition.objects.count()) == before
+
+
+@pytest.mark.parametrize(
+    ("method", "path"),
+    [
+        ("get", "/api/v1/webhooks/{big}"),
+        ("patch", "/api/v1/webhooks/{big}"),
+        ("delete", "/api/v1/webhooks/{big}"),
+        ("get", "/api/v1/webhooks/{big}/deliveries"),
+        ("get", "/api/v1/reviews/{big}"),
+        ("delete", "/api/v1/flow-definitions/r-flow/gold-items/{big}"),
+    ],
+)
+def test_an_id_beyond_any_row_is_a_404_not_a_500(org: Org, method: str, path: str) -> None:
+    flow_factory(org.organization, name="r-flow")
+    client = client_for(org, "api_key")
+    response = getattr(client, method)(
+        path.format(big=2**64), {"active": False} if method == "patch" else None, content_type="application/json"
+    )
+    assert response.status_code == 404, (response.status_code, response.content[:300])
+    problem_of(response)
+
+
+def test_an_engineer_of_two_organizations_names_one_with_the_header(org: Org) -> None:
+    other = make_org()
+    user = User.objects.create_user(email="two-orgs@example.test", password="pw-Member-123!")
+    Membership.objects.create(organization=org.organization, user=user, role=Role.ENGINEER)
+    Membership.objects.create(organization=other.organization, user=user, role=Role.WORKER)
+    third = make_org()
+    Membership.objects.create(organization=third.organization, user=user, role=Role.ADMIN)
+    client = Client()
+    client.force_login(user)
+    body = {"name": "hdr-ui", "template": TEMPLATE}
+    # when: no header, two organizations where the user is an engineer or admin
+    ambiguous = client.post("/api/v1/task-uis", body, content_type="application/json")
+    # then
+    assert ambiguous.status_code == 400, ambiguous.content
+    assert "Loupe-Organization" in problem_of(ambiguous)["errors"]
+    # when: the organization where the user is only a worker
+    worker_org = client.post(
+        "/api/v1/task-uis", body, content_type="application/json", HTTP_LOUPE_ORGANIZATION=other.account_id
+    )
+    assert worker_org.status_code == 403, worker_org.content
+    problem_of(worker_org)
+    assert not HumanTaskUi.objects.filter(name="hdr-ui").exists()
+    # when: one of the two named
+    named = client.post(
+        "/api/v1/task-uis", body, content_type="application/json", HTTP_LOUPE_ORGANIZATION=third.account_id
+    )
+    assert named.status_code == 201, named.content
+    assert list(HumanTaskUi.objects.filter(name="hdr-ui").values_list("organization_id", flat=True)) == [
+        third.organization.pk
+    ]
+
+
+def test_a_session_write_needs_the_csrf_token_and_an_api_key_does_not(org: Org) -> None:
+    user = User.objects.create_user(email="csrf@example.test", password="pw-Member-123!")
+    Membership.objects.create(organization=org.organization, user=user, role=Role.ENGINEER)
+    session = Client(enforce_csrf_checks=True)
+    session.force_login(user)
+    body = {"name": "csrf-team", "description": "d", "member_definitions": OIDC_MEMBERS}
+    # when
+    refused = session.post("/api/v1/workteams", body, content_type="application/json")
+    # then
+    assert refused.status_code == 403, refused.content
+    assert "CSRF" in problem_of(refused)["detail"]
+    assert not Workteam.objects.filter(name="csrf-team").exists()
+    # when
+    keyed = Client(enforce_csrf_checks=True, HTTP_AUTHORIZATION=org.api_key_header)
+    created = keyed.post("/api/v1/workteams", body, content_type="application/json")
+    assert created.status_code == 201, created.content
+    assert Workteam.objects.filter(organization=org.organization, name="csrf-team").exists()
+
+
+def test_a_worker_token_is_not_a_control_plane_credential(org: Org) -> None:
+    from rest_framework.authtoken.models import Token
+
+    user = User.objects.create_user(email="token-worker@example.test", password="pw-Member-123!")
+    Membership.objects.create(organization=org.organization, user=user, role=Role.WORKER)
+    client = Client(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=user).key}")
+    for method, path, body in [
+        ("get", "/api/v1/task-uis", None),
+        ("post", "/api/v1/workteams", {"name": "tok-team", "description": "d", "member_definitions": OIDC_MEMBERS}),
+        ("get", "/api/v1/audit-log", None),
+    ]:
+        kwargs: dict[str, Any] = {"content_type": "application/json"}
+        if body is not None:
+            kwargs["data"] = body
+        response = getattr(client, method)(path, **kwargs)
+        assert response.status_code == 403, (path, response.status_code, response.content[:300])
+        problem_of(response)
+    assert not Workteam.objects.filter(name="tok-team").exists()
+
+
+def test_an_unrouted_method_is_a_405_problem(org: Org) -> None:
+    client = client_for(org, "api_key")
+    response = client.put("/api/v1/task-uis", {}, content_type="application/json")
+    assert response.status_code == 405, response.content
+    problem_of(response)
