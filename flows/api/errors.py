@@ -96,6 +96,16 @@ def rest_message(exc: domain.LoupeError, aliases: dict[str, str] | None = None) 
     return exc.message.replace(f"'{exc.field}'", f"'{name}'")
 
 
+def item_error(exc: domain.LoupeError, aliases: dict[str, str] | None = None) -> dict[str, Any]:
+    """The error of one refused item of a batch: its code, message and REST field (if any)."""
+    _, code = domain_error_code(exc)
+    error = {"code": code, "detail": rest_message(exc, aliases)}
+    field = rest_field(exc.field, aliases)
+    if field:
+        error["field"] = field
+    return error
+
+
 def problem(
     status_code: int,
     code: str,

@@ -28,7 +28,7 @@ from flows.api.common import (
     paginated_schema,
     problems,
 )
-from flows.api.errors import domain_error_code, rest_field, rest_message
+from flows.api.errors import item_error
 from flows.models import HumanLoop
 from flows.selectors.quality import worker_quality_for_flow
 from flows.services.gold import (
@@ -190,13 +190,7 @@ class GoldItemsApi(EngineerApi):
         if result.item is not None:
             out["item"] = _item_body(result.item, 0, 0)
         if result.error is not None:
-            exc = result.error
-            _, code = domain_error_code(exc)
-            error = {"code": code, "detail": rest_message(exc, self.field_aliases)}
-            field = rest_field(exc.field, self.field_aliases)
-            if field:
-                error["field"] = field
-            out["error"] = error
+            out["error"] = item_error(result.error, self.field_aliases)
         return out
 
 

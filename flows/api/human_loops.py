@@ -26,7 +26,7 @@ from flows.api.common import (
     problems,
     validated,
 )
-from flows.api.errors import domain_error_code, rest_field, rest_message
+from flows.api.errors import item_error
 from flows.models import HumanLoop, HumanLoopStatus
 from flows.selectors.listings import loop_query
 from flows.selectors.loops import loop_get
@@ -238,13 +238,7 @@ class HumanLoopBatchStartApi(EngineerApi):
         if result.human_loop_arn is not None:
             out["human_loop_arn"] = result.human_loop_arn
         if result.error is not None:
-            exc = result.error
-            _, code = domain_error_code(exc)
-            error = {"code": code, "detail": rest_message(exc, self.field_aliases)}
-            field = rest_field(exc.field, self.field_aliases)
-            if field:
-                error["field"] = field
-            out["error"] = error
+            out["error"] = item_error(result.error, self.field_aliases)
         return out
 
 
