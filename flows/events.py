@@ -73,6 +73,8 @@ def group_send_many_now(messages: list[tuple[str, dict[str, Any]]]) -> None:
 #: Sends handed to the publisher loop and not finished yet; past the cap, new ones are dropped
 #: (a channel layer that stopped answering must not grow the process without bound).
 MAX_PENDING_SENDS = 10_000
+#: A send the layer has not taken by then is given up (logged): the next ones are not held back.
+SEND_TIMEOUT_SECONDS = 5.0
 _pending = 0
 _pending_lock = threading.Lock()
 _handed: deque[tuple[Any, list[str]]] = deque()
@@ -81,10 +83,11 @@ _drain_scheduled = False
 
 def _hand_off(coro: Any, groups: list[str]) -> None:
     """Run ``coro`` (channel-layer sends) on the publisher loop without waiting for it: the
-    request that committed does not wait on the layer (or on Redis being down). Sends start in
-    the order they were handed over; failures are logged. A push is best effort: the state it
+    request that committed does not wait on the layer (or on Redis being down). Sends run one
+    after the other in the order they were handed over (a dashboard must not see a task
+    ``submitted`` before ``leased``); failures are logged. A push is best effort: the state it
     announces is committed, and pages re-read it when they reconnect. Under load, one wake-up of
-    the loop starts every send handed over since the last one."""
+    the loop serves every send handed over since the last one."""
     global _pending, _drain_scheduled
     with _pending_lock:
         if _pending >= MAX_PENDING_SENDS:
@@ -96,28 +99,29 @@ def _hand_off(coro: Any, groups: list[str]) -> None:
         if _drain_scheduled:
             return
         _drain_scheduled = True
-    _publisher_loop().call_soon_threadsafe(_drain)
+    _publisher_loop().call_soon_threadsafe(_start_drain)
 
 
-def _drain() -> None:
-    """On the publisher loop: start every send handed over so far, in order."""
-    global _drain_scheduled
-    with _pending_lock:
-        items = list(_handed)
-        _handed.clear()
-        _drain_scheduled = False
-    loop = asyncio.get_running_loop()
-    for coro, groups in items:
-        loop.create_task(coro).add_done_callback(partial(_sent, groups))
+def _start_drain() -> None:
+    asyncio.get_running_loop().create_task(_drain())
 
 
-def _sent(groups: list[str], task: asyncio.Task[Any]) -> None:
-    global _pending
-    with _pending_lock:
-        _pending -= 1
-    exc = task.exception() if not task.cancelled() else None
-    if exc is not None:
-        logger.error("Could not publish to channel groups %s: %r", groups, exc)
+async def _drain() -> None:
+    """On the publisher loop, the only sender: every send handed over, in order, until none is left."""
+    global _pending, _drain_scheduled
+    while True:
+        with _pending_lock:
+            if not _handed:
+                _drain_scheduled = False
+                return
+            coro, groups = _handed.popleft()
+        try:
+            await asyncio.wait_for(coro, SEND_TIMEOUT_SECONDS)
+        except Exception as exc:
+            logger.error("Could not publish to channel groups %s: %r", groups, exc)
+        finally:
+            with _pending_lock:
+                _pending -= 1
 
 
 def publish_many_on_commit(messages: list[tuple[str, dict[str, Any]]]) -> None:
