@@ -156,7 +156,8 @@ if REDIS_URL:
         }
     }
 else:
-    CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
+    # channels' in-memory layer, safe to send to from the publisher's loop (config/channel_layer.py).
+    CHANNEL_LAYERS = {"default": {"BACKEND": "config.channel_layer.InMemoryChannelLayer"}}
 
 # --- Cache (rate-limit counters; shared by every process through Redis when it is set) -------
 if REDIS_URL:

@@ -193,7 +193,8 @@ def test_start_human_loop_input_is_a_loop_or_a_validation_error(content: str, na
     after = HumanLoop.objects.filter(flow_definition=flow).count()
     if response.status_code == 200:
         assert "HumanLoopArn" in payload
-        assert HumanLoop.objects.filter(arn=payload["HumanLoopArn"]).exists()
+        stored = HumanLoop.objects.select_related("organization").get(flow_definition=flow, name=name)
+        assert stored.arn == payload["HumanLoopArn"]
         assert _is_object(content), "a non-object input content was accepted"
         assert after in (before, before + 1)
     else:
